@@ -1,0 +1,238 @@
+#include "alloc_table.h"
+
+#include "arena.h"
+#include "failpoints.h"
+#include "spinlock.h"
+
+#include <atomic>
+
+namespace sciagraph::core {
+namespace {
+
+constexpr uintptr_t kEmpty = 0;
+constexpr uintptr_t kTombstone = 1;  // never a real address: allocations are aligned
+
+struct Slot {
+    std::atomic<uintptr_t> key;
+    uint32_t stack;
+    uint64_t weight;
+};
+
+// Slots and mask travel together: a reader loads one pointer and probes a consistent table.
+struct Table {
+    size_t mask;
+    Slot* slots;
+};
+
+struct State {
+    std::atomic<Table*> table{nullptr};
+    std::atomic<uint64_t> sequence{0};  // odd while a rebuild moves entries in place
+    size_t live = 0;
+    size_t tombstones = 0;
+    Slot* scratch = nullptr;  // rebuild buffer, as large as the table
+    SpinLock lock;
+};
+
+State g_state;
+AllocTable g_table;
+
+inline size_t hash_address(uintptr_t address) noexcept
+{
+    uint64_t x = address >> 4;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return static_cast<size_t>(x);
+}
+
+Slot* find(const Table* table, uintptr_t address) noexcept
+{
+    const size_t mask = table->mask;
+    for (size_t i = hash_address(address) & mask, n = 0; n <= mask; i = (i + 1) & mask, ++n) {
+        uintptr_t key = table->slots[i].key.load(std::memory_order_acquire);
+        if (key == address) {
+            return &table->slots[i];
+        }
+        if (key == kEmpty) {
+            return nullptr;
+        }
+    }
+    return nullptr;
+}
+
+void place(Slot* slots, size_t mask, uintptr_t address, uint32_t stack, uint64_t weight) noexcept
+{
+    for (size_t i = hash_address(address) & mask;; i = (i + 1) & mask) {
+        uintptr_t key = slots[i].key.load(std::memory_order_relaxed);
+        if (key == kEmpty || key == kTombstone) {
+            slots[i].stack = stack;
+            slots[i].weight = weight;
+            slots[i].key.store(address, std::memory_order_release);
+            return;
+        }
+    }
+}
+
+// Under the lock. Re-places every live entry of `from` into `into`, dropping tombstones.
+void rehash_into(const Slot* from, size_t from_mask, Slot* into, size_t into_mask) noexcept
+{
+    for (size_t i = 0; i <= from_mask; ++i) {
+        uintptr_t key = from[i].key.load(std::memory_order_relaxed);
+        if (key != kEmpty && key != kTombstone) {
+            place(into, into_mask, key, from[i].stack, from[i].weight);
+        }
+    }
+}
+
+Table* make_table(size_t capacity) noexcept
+{
+    auto* table = static_cast<Table*>(arena_alloc(sizeof(Table), 64));
+    auto* slots = static_cast<Slot*>(arena_alloc(capacity * sizeof(Slot), 64));
+    auto* scratch = static_cast<Slot*>(arena_alloc(capacity * sizeof(Slot), 64));
+    if (table == nullptr || slots == nullptr || scratch == nullptr) {
+        return nullptr;
+    }
+    table->mask = capacity - 1;
+    table->slots = slots;
+    g_state.scratch = scratch;
+    return table;
+}
+
+// Under the lock: makes room for one more entry.
+bool grow_or_clean() noexcept
+{
+    Table* table = g_state.table.load(std::memory_order_relaxed);
+    size_t capacity = table->mask + 1;
+    if ((g_state.live + 1) * 4 > capacity) {
+        // Grow. The old table stays readable (arena memory is never returned): a lock-free
+        // reader still probing it finds every entry that existed when it was replaced, and an
+        // address inserted later was handed out after this store, so its free sees the new one.
+        Table* bigger = make_table(capacity * 2);
+        if (bigger == nullptr) {
+            return false;
+        }
+        rehash_into(table->slots, table->mask, bigger->slots, bigger->mask);
+        g_state.table.store(bigger, std::memory_order_release);
+        g_state.tombstones = 0;
+        return true;
+    }
+    if ((g_state.live + g_state.tombstones + 1) * 2 > capacity) {
+        // Too many tombstones: rebuild in place, copying the live entries aside first.
+        Slot* scratch = g_state.scratch;
+        for (size_t i = 0; i < capacity; ++i) {
+            scratch[i].key.store(kEmpty, std::memory_order_relaxed);
+        }
+        rehash_into(table->slots, table->mask, scratch, table->mask);
+        g_state.sequence.fetch_add(1, std::memory_order_acq_rel);
+        for (size_t i = 0; i < capacity; ++i) {
+            table->slots[i].key.store(kEmpty, std::memory_order_relaxed);
+        }
+        rehash_into(scratch, table->mask, table->slots, table->mask);
+        g_state.sequence.fetch_add(1, std::memory_order_acq_rel);
+        g_state.tombstones = 0;
+    }
+    return true;
+}
+
+}  // namespace
+
+bool AllocTable::init(size_t initial_capacity) noexcept
+{
+    Table* table = make_table(initial_capacity);
+    if (table == nullptr) {
+        return false;
+    }
+    g_state.table.store(table, std::memory_order_release);
+    return true;
+}
+
+bool AllocTable::insert(uintptr_t address, SampledAlloc value) noexcept
+{
+    if (failpoint(Failpoint::TableFull)) {
+        return false;
+    }
+    SpinLockGuard guard(g_state.lock);
+    if (g_state.table.load(std::memory_order_relaxed) == nullptr || !grow_or_clean()) {
+        return false;
+    }
+    Table* table = g_state.table.load(std::memory_order_relaxed);
+    if (Slot* existing = find(table, address)) {
+        // A block whose free we never saw (freed through a path we do not hook): replace it.
+        existing->stack = value.stack;
+        existing->weight = value.weight;
+        return true;
+    }
+    place(table->slots, table->mask, address, value.stack, value.weight);
+    ++g_state.live;
+    return true;
+}
+
+bool AllocTable::contains(uintptr_t address) const noexcept
+{
+    uint64_t before = g_state.sequence.load(std::memory_order_acquire);
+    if ((before & 1u) == 0) {
+        const Table* table = g_state.table.load(std::memory_order_acquire);
+        if (table == nullptr) {
+            return false;
+        }
+        bool found = find(table, address) != nullptr;
+        if (g_state.sequence.load(std::memory_order_acquire) == before) {
+            return found;
+        }
+    }
+    // A rebuild is moving entries: ask again under the lock.
+    SpinLockGuard guard(g_state.lock);
+    const Table* table = g_state.table.load(std::memory_order_relaxed);
+    return table != nullptr && find(table, address) != nullptr;
+}
+
+bool AllocTable::remove(uintptr_t address, SampledAlloc& out) noexcept
+{
+    if (!contains(address)) {
+        return false;
+    }
+    SpinLockGuard guard(g_state.lock);
+    Slot* slot = find(g_state.table.load(std::memory_order_relaxed), address);
+    if (slot == nullptr) {
+        return false;
+    }
+    out.stack = slot->stack;
+    out.weight = slot->weight;
+    slot->key.store(kTombstone, std::memory_order_release);
+    --g_state.live;
+    ++g_state.tombstones;
+    return true;
+}
+
+size_t AllocTable::size() const noexcept
+{
+    return g_state.live;
+}
+
+size_t AllocTable::capacity() const noexcept
+{
+    const Table* table = g_state.table.load(std::memory_order_relaxed);
+    return table != nullptr ? table->mask + 1 : 0;
+}
+
+void AllocTable::lock_for_fork() noexcept
+{
+    g_state.lock.lock();
+}
+
+void AllocTable::unlock_after_fork() noexcept
+{
+    g_state.lock.unlock();
+}
+
+void AllocTable::reset_lock_in_child() noexcept
+{
+    g_state.lock.reset_in_child();
+}
+
+AllocTable& alloc_table() noexcept
+{
+    return g_table;
+}
+
+}  // namespace sciagraph::core

@@ -1,0 +1,73 @@
+#include "fork.h"
+
+#include "alloc_table.h"
+#include "disable.h"
+#include "dump_writer.h"
+#include "failpoints.h"
+#include "live_bytes.h"
+#include "mmap_table.h"
+#include "recursion_guard.h"
+#include "sampler/time_sampler.h"
+#include "stack_table.h"
+
+#include <stdexcept>
+
+#include <pthread.h>
+
+namespace sciagraph::core {
+namespace {
+
+// The forking thread is inside sciagraph from prepare until parent/child returns.
+[[gnu::tls_model("initial-exec")]] thread_local bool t_guard_before_fork = false;
+
+void prepare() noexcept
+{
+    t_guard_before_fork = RecursionGuard::exchange(true);
+    mmap_lock_for_fork();
+    live_bytes_lock_for_fork();
+    stack_table_lock_for_fork();
+    alloc_table().lock_for_fork();
+    dump_writer_lock_for_fork();
+}
+
+void parent() noexcept
+{
+    dump_writer_unlock_after_fork();
+    alloc_table().unlock_after_fork();
+    stack_table_unlock_after_fork();
+    live_bytes_unlock_after_fork();
+    mmap_unlock_after_fork();
+    RecursionGuard::exchange(t_guard_before_fork);
+}
+
+void child() noexcept
+{
+    dump_writer_reset_in_child();
+    alloc_table().reset_lock_in_child();
+    mmap_reset_lock_in_child();
+    try {
+        if (failpoint(Failpoint::ForkHandler)) {
+            throw std::runtime_error("fork handler failpoint");
+        }
+        stack_table_after_fork_child();
+        live_bytes_reset_in_child();
+        finish_reset_in_child();
+        if (enabled()) {
+            sampler::restart_in_child();
+        }
+    } catch (...) {
+        stack_table_after_fork_child();
+        live_bytes_reset_in_child();
+        disable("internal error in the fork handler");
+    }
+    RecursionGuard::exchange(t_guard_before_fork);
+}
+
+}  // namespace
+
+bool install_fork_handlers() noexcept
+{
+    return pthread_atfork(prepare, parent, child) == 0;
+}
+
+}  // namespace sciagraph::core

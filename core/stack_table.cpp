@@ -1,0 +1,249 @@
+#include "stack_table.h"
+
+#include "arena.h"
+#include "spinlock.h"
+#include "stack_table_internal.h"
+
+#include <atomic>
+
+namespace sciagraph::core {
+namespace {
+
+constexpr uint32_t kMaxFrames = 1u << 20;
+constexpr uint32_t kMaxStacks = 1u << 22;
+
+// A growable open-addressing map u64 → u32, used only under the tables lock. Keys are never 0.
+struct U64Map {
+    uint64_t* keys = nullptr;
+    uint32_t* values = nullptr;
+    size_t mask = 0;
+    size_t count = 0;
+
+    bool init(size_t capacity) noexcept
+    {
+        keys = static_cast<uint64_t*>(arena_alloc(capacity * sizeof(uint64_t), 64));
+        values = static_cast<uint32_t*>(arena_alloc(capacity * sizeof(uint32_t), 64));
+        mask = capacity - 1;
+        count = 0;
+        return keys != nullptr && values != nullptr;
+    }
+
+    static size_t hash(uint64_t key) noexcept
+    {
+        key ^= key >> 31;
+        key *= 0x7fb5d329728ea185ULL;
+        key ^= key >> 27;
+        key *= 0x81dadef4bc2dd44dULL;
+        key ^= key >> 33;
+        return static_cast<size_t>(key);
+    }
+
+    uint32_t find(uint64_t key) const noexcept
+    {
+        for (size_t i = hash(key) & mask;; i = (i + 1) & mask) {
+            if (keys[i] == key) {
+                return values[i];
+            }
+            if (keys[i] == 0) {
+                return 0;
+            }
+        }
+    }
+
+    void place(uint64_t key, uint32_t value) noexcept
+    {
+        size_t i = hash(key) & mask;
+        while (keys[i] != 0) {
+            i = (i + 1) & mask;
+        }
+        keys[i] = key;
+        values[i] = value;
+        ++count;
+    }
+
+    // Doubles when half full. The old arrays are leaked to the arena (growth costs at most
+    // twice the final size).
+    bool insert(uint64_t key, uint32_t value) noexcept
+    {
+        if ((count + 1) * 2 > mask + 1) {
+            U64Map bigger;
+            if (!bigger.init((mask + 1) * 2)) {
+                return false;
+            }
+            for (size_t i = 0; i <= mask; ++i) {
+                if (keys[i] != 0) {
+                    bigger.place(keys[i], values[i]);
+                }
+            }
+            *this = bigger;
+        }
+        place(key, value);
+        return true;
+    }
+};
+
+struct Tables {
+    SpinLock lock;
+    U64Map frame_index;  // (code id << 32 | line), or (pseudo << 32) for pseudo-frames → frame id
+    U64Map stack_index;  // (parent << 32 | frame) → stack id
+    FrameEntry* frames = nullptr;
+    StackNode* stacks = nullptr;
+    StackCounters* counters = nullptr;
+    std::atomic<uint32_t> frame_count{0};  // ids 1..frame_count are valid
+    std::atomic<uint32_t> stack_count{0};  // ids 1..stack_count are valid; 0 is the root
+    bool ready = false;
+};
+
+Tables g_tables;
+
+uint32_t intern_frame(const python::CodeInfo* code, uint32_t line, uint32_t pseudo) noexcept
+{
+    uint64_t key = code != nullptr ? (uint64_t{code->id} << 32) | line
+                                   : (uint64_t{0xFFFFFFFFu} << 32) | pseudo;
+    if (uint32_t id = g_tables.frame_index.find(key)) {
+        return id;
+    }
+    uint32_t id = g_tables.frame_count.load(std::memory_order_relaxed) + 1;
+    if (id >= kMaxFrames || !g_tables.frame_index.insert(key, id)) {
+        return 0;
+    }
+    g_tables.frames[id] = FrameEntry{code, line, pseudo};
+    g_tables.frame_count.store(id, std::memory_order_release);
+    return id;
+}
+
+StackId intern_node(StackId parent, uint32_t frame) noexcept
+{
+    uint64_t key = (uint64_t{parent} << 32) | frame;
+    if (uint32_t id = g_tables.stack_index.find(key)) {
+        return id;
+    }
+    uint32_t id = g_tables.stack_count.load(std::memory_order_relaxed) + 1;
+    if (id >= kMaxStacks || !g_tables.stack_index.insert(key, id)) {
+        return 0;
+    }
+    g_tables.stacks[id] = StackNode{parent, frame};
+    g_tables.stack_count.store(id, std::memory_order_release);
+    return id;
+}
+
+}  // namespace
+
+bool stack_table_init() noexcept
+{
+    g_tables.frames = static_cast<FrameEntry*>(arena_alloc(kMaxFrames * sizeof(FrameEntry), 64));
+    g_tables.stacks = static_cast<StackNode*>(arena_alloc(kMaxStacks * sizeof(StackNode), 64));
+    g_tables.counters =
+        static_cast<StackCounters*>(arena_alloc(kMaxStacks * sizeof(StackCounters), 64));
+    g_tables.ready = g_tables.frames != nullptr && g_tables.stacks != nullptr &&
+                     g_tables.counters != nullptr && g_tables.frame_index.init(4096) &&
+                     g_tables.stack_index.init(4096);
+    return g_tables.ready;
+}
+
+StackId intern_stack(const python::RawFrame* leaf_first, size_t count, PseudoFrame root) noexcept
+{
+    if (!g_tables.ready) {
+        return 0;
+    }
+    SpinLockGuard guard(g_tables.lock);
+    StackId parent = 0;
+    if (static_cast<uint32_t>(root) != 0) {
+        uint32_t frame = intern_frame(nullptr, 0, static_cast<uint32_t>(root));
+        parent = frame != 0 ? intern_node(0, frame) : 0;
+        if (parent == 0) {
+            return 0;
+        }
+    }
+    for (size_t i = count; i-- > 0;) {
+        uint32_t frame = intern_frame(leaf_first[i].code, leaf_first[i].line, 0);
+        parent = frame != 0 ? intern_node(parent, frame) : 0;
+        if (parent == 0) {
+            return 0;
+        }
+    }
+    return parent;
+}
+
+StackId intern_pseudo(PseudoFrame frame) noexcept
+{
+    return intern_stack(nullptr, 0, frame);
+}
+
+void stack_add_live(StackId stack, int64_t bytes) noexcept
+{
+    if (stack != 0 && g_tables.ready) {
+        g_tables.counters[stack].live.fetch_add(bytes, std::memory_order_relaxed);
+    }
+}
+
+void stack_snapshot_peak() noexcept
+{
+    if (!g_tables.ready) {
+        return;
+    }
+    SpinLockGuard guard(g_tables.lock);
+    uint32_t count = g_tables.stack_count.load(std::memory_order_relaxed);
+    for (uint32_t id = 1; id <= count; ++id) {
+        StackCounters& c = g_tables.counters[id];
+        c.at_peak = c.live.load(std::memory_order_relaxed);
+    }
+}
+
+void stack_add_time(StackId stack, uint64_t cpu_us, uint64_t wait_us) noexcept
+{
+    if (stack != 0 && g_tables.ready) {
+        g_tables.counters[stack].cpu_us.fetch_add(cpu_us, std::memory_order_relaxed);
+        g_tables.counters[stack].wait_us.fetch_add(wait_us, std::memory_order_relaxed);
+    }
+}
+
+void stack_table_lock_for_fork() noexcept
+{
+    g_tables.lock.lock();
+}
+
+void stack_table_unlock_after_fork() noexcept
+{
+    g_tables.lock.unlock();
+}
+
+void stack_table_after_fork_child() noexcept
+{
+    g_tables.lock.reset_in_child();
+    // The child's time is its own: the parent's samples stay in the parent's dump.
+    uint32_t count = g_tables.stack_count.load(std::memory_order_relaxed);
+    for (uint32_t id = 1; id <= count && g_tables.ready; ++id) {
+        g_tables.counters[id].cpu_us.store(0, std::memory_order_relaxed);
+        g_tables.counters[id].wait_us.store(0, std::memory_order_relaxed);
+    }
+}
+
+StackTableView stack_table_view() noexcept
+{
+    return StackTableView{g_tables.frames, g_tables.stacks, g_tables.counters,
+                          g_tables.frame_count.load(std::memory_order_acquire),
+                          g_tables.stack_count.load(std::memory_order_acquire)};
+}
+
+SpinLock& stack_table_lock() noexcept
+{
+    return g_tables.lock;
+}
+
+const char* pseudo_frame_name(uint32_t pseudo) noexcept
+{
+    switch (static_cast<PseudoFrame>(pseudo)) {
+    case PseudoFrame::NoPythonFrame:
+        return "[no Python frame]";
+    case PseudoFrame::NativeThread:
+        return "[native thread]";
+    case PseudoFrame::Truncated:
+        return "[truncated]";
+    case PseudoFrame::SamplerError:
+        return "[unreadable stack]";
+    }
+    return "[unknown]";
+}
+
+}  // namespace sciagraph::core

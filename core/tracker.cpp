@@ -1,0 +1,309 @@
+#include "tracker.h"
+
+#include "alloc_sampler.h"
+#include "disable.h"
+#include "dump_writer.h"
+#include "failpoints.h"
+#include "fork.h"
+#include "live_bytes.h"
+#include "mmap_table.h"
+#include "python/python.h"
+#include "recursion_guard.h"
+#include "sampler/time_sampler.h"
+#include "settings.h"
+#include "stack_table.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <stdexcept>
+
+#include <sys/auxv.h>
+#include <unistd.h>
+
+namespace sciagraph::core {
+namespace {
+
+constexpr size_t kMaxDepth = 128;
+
+std::atomic<bool> g_active{false};
+std::atomic<bool> g_memory{false};
+std::atomic<uint64_t> g_samples{0};
+std::atomic<bool> g_finished{false};
+
+// The stack of the calling thread, interned; a pseudo-frame when it has no Python frames.
+StackId current_stack() noexcept
+{
+    python::RawFrame frames[kMaxDepth];
+    size_t count = 0;
+    if (python::layout_checked()) {
+        count = python::capture_current_thread(frames, kMaxDepth);
+    }
+    if (count == 0) {
+        return intern_pseudo(PseudoFrame::NoPythonFrame);
+    }
+    return intern_stack(frames, count,
+                        count == kMaxDepth ? PseudoFrame::Truncated : PseudoFrame{});
+}
+
+void record_sample(void* ptr, uint64_t weight) noexcept
+{
+    try {
+        if (failpoint(Failpoint::AllocHook)) {
+            throw std::runtime_error("allocation hook failpoint");
+        }
+        StackId stack = current_stack();
+        if (stack == 0) {
+            disable("the stack table is full");
+            return;
+        }
+        if (!alloc_table().insert(reinterpret_cast<uintptr_t>(ptr), SampledAlloc{stack, weight})) {
+            disable("the table of sampled allocations is full");
+            return;
+        }
+        stack_add_live(stack, static_cast<int64_t>(weight));
+        g_samples.fetch_add(1, std::memory_order_relaxed);
+    } catch (...) {
+        disable("internal error in the allocation hook");
+    }
+}
+
+bool is_root_job() noexcept
+{
+    return settings().launcher_pid != 0 && getppid() == settings().launcher_pid;
+}
+
+// An unsupported interpreter: the root job stops before its code runs (fail fast); any other
+// process (a child of the job) runs on unprofiled, because stopping it would change the job.
+void refuse(const char* why) noexcept
+{
+    if (is_root_job() && settings().fail_on_unsupported && !failpoint(Failpoint::LayoutCheck)) {
+        print_line(why, "; to run the job unprofiled instead, set on_unsupported = "
+                        "\"run-unprofiled\"");
+        _exit(125);
+    }
+    disable(why);
+}
+
+}  // namespace
+
+bool tracking_memory() noexcept
+{
+    return g_memory.load(std::memory_order_relaxed) && enabled();
+}
+
+void on_alloc(void* ptr, size_t usable_size) noexcept
+{
+    if (RecursionGuard::active() || !tracking_memory()) {
+        return;
+    }
+    RecursionGuard guard;
+    live_add(static_cast<int64_t>(usable_size));
+    uint64_t mean = settings().sample_bytes;
+    if (should_sample(usable_size, mean)) {
+        record_sample(ptr, sample_weight(usable_size, mean));
+    }
+}
+
+FreedBlock on_free(void* ptr, size_t usable_size) noexcept
+{
+    FreedBlock block;
+    if (RecursionGuard::active() || !tracking_memory()) {
+        return block;
+    }
+    RecursionGuard guard;
+    live_sub(static_cast<int64_t>(usable_size));
+    if (alloc_table().remove(reinterpret_cast<uintptr_t>(ptr), block.sample)) {
+        block.sampled = true;
+        stack_add_live(block.sample.stack, -static_cast<int64_t>(block.sample.weight));
+    }
+    return block;
+}
+
+void on_realloc(void* new_ptr, size_t new_usable, size_t old_usable,
+                const FreedBlock& old_block) noexcept
+{
+    if (RecursionGuard::active() || !tracking_memory()) {
+        return;
+    }
+    if (!old_block.sampled) {
+        on_alloc(new_ptr, new_usable);
+        return;
+    }
+    // A sampled block keeps its stack when it grows or shrinks (bytearray +=, list growth):
+    // no new capture, and its weight scales with its size, so the estimate stays unbiased
+    // (the new block is in the sample exactly when the old one was).
+    RecursionGuard guard;
+    live_add(static_cast<int64_t>(new_usable));
+    uint64_t weight = old_usable == 0 ? new_usable
+                                      : static_cast<uint64_t>(
+                                            static_cast<double>(old_block.sample.weight) *
+                                            static_cast<double>(new_usable) /
+                                            static_cast<double>(old_usable));
+    if (!alloc_table().insert(reinterpret_cast<uintptr_t>(new_ptr),
+                              SampledAlloc{old_block.sample.stack, weight})) {
+        disable("the table of sampled allocations is full");
+        return;
+    }
+    stack_add_live(old_block.sample.stack, static_cast<int64_t>(weight));
+}
+
+void on_realloc_failed(void* old_ptr, size_t old_usable, const FreedBlock& old_block) noexcept
+{
+    if (RecursionGuard::active() || !tracking_memory()) {
+        return;
+    }
+    RecursionGuard guard;
+    live_add(static_cast<int64_t>(old_usable));
+    if (old_block.sampled &&
+        alloc_table().insert(reinterpret_cast<uintptr_t>(old_ptr), old_block.sample)) {
+        stack_add_live(old_block.sample.stack, static_cast<int64_t>(old_block.sample.weight));
+    }
+}
+
+void on_mmap(void* addr, size_t length) noexcept
+{
+    if (RecursionGuard::active() || !tracking_memory()) {
+        return;
+    }
+    RecursionGuard guard;
+    try {
+        if (failpoint(Failpoint::AllocHook)) {
+            throw std::runtime_error("allocation hook failpoint");
+        }
+        // Mappings are few and each is a system call: every one gets its stack, exactly.
+        StackId stack = current_stack();
+        if (!mmap_track(reinterpret_cast<uintptr_t>(addr), length, stack)) {
+            disable("the table of memory mappings is full");
+        }
+    } catch (...) {
+        disable("internal error in the mmap hook");
+    }
+}
+
+void on_munmap(void* addr, size_t length) noexcept
+{
+    if (RecursionGuard::active() || !tracking_memory()) {
+        return;
+    }
+    RecursionGuard guard;
+    mmap_untrack(reinterpret_cast<uintptr_t>(addr), length);
+}
+
+uint32_t on_mremap_begin(void* old_addr, size_t old_length) noexcept
+{
+    if (RecursionGuard::active() || !tracking_memory()) {
+        return 0;
+    }
+    RecursionGuard guard;
+    return mmap_untrack(reinterpret_cast<uintptr_t>(old_addr), old_length);
+}
+
+void on_mremap_end(void* addr, size_t length, uint32_t stack) noexcept
+{
+    if (RecursionGuard::active() || !tracking_memory() || stack == 0) {
+        return;
+    }
+    RecursionGuard guard;
+    if (!mmap_track(reinterpret_cast<uintptr_t>(addr), length, stack)) {
+        disable("the table of memory mappings is full");
+    }
+}
+
+bool active() noexcept
+{
+    return g_active.load(std::memory_order_relaxed);
+}
+
+uint64_t memory_samples() noexcept
+{
+    return g_samples.load(std::memory_order_relaxed);
+}
+
+void start() noexcept
+{
+    RecursionGuard guard;
+    try {
+        failpoints_init(std::getenv("SCIAGRAPH_FAILPOINTS"));
+        // A secure-execution process (setuid/setgid, file capabilities): do nothing at all.
+        if (getauxval(AT_SECURE) != 0) {
+            return;
+        }
+        const char* error = nullptr;
+        if (!parse_settings(std::getenv("SCIAGRAPH_CORE_SETTINGS"),
+                            std::getenv("SCIAGRAPH_CORE_DUMP_DIR"),
+                            std::getenv("SCIAGRAPH_CORE_LAUNCHER_PID"), mutable_settings(),
+                            &error)) {
+            return;  // not started by `sciagraph run`: stay a pass-through
+        }
+        // Not a Python process (a shell, a compiler, `ls`): pass through, write nothing. The
+        // preload stays in the environment so Python processes it starts are profiled.
+        if (!python::resolve_symbols() || !python::is_python()) {
+            return;
+        }
+        g_active.store(true, std::memory_order_relaxed);
+        if (failpoint(Failpoint::StartupCheck)) {
+            throw std::runtime_error("startup check failpoint");
+        }
+        char why[256];
+        if (!python::version_supported(why, sizeof(why))) {
+            refuse(why);
+            return;
+        }
+        if (!stack_table_init() || !alloc_table().init(1u << 14) || !mmap_table_init()) {
+            disable("could not map memory for the core's tables");
+            return;
+        }
+        if (!install_fork_handlers()) {
+            disable("could not install the fork handlers");
+            return;
+        }
+        dump_writer_start_clock();
+        g_memory.store(settings().memory(), std::memory_order_relaxed);
+        enable();
+        sampler::Settings sampler_settings;
+        sampler_settings.sample_time = settings().time();
+        sampler_settings.hz = settings().time_hz;
+        sampler_settings.persist_ms = settings().persist_ms;
+        sampler::start(sampler_settings);
+    } catch (...) {
+        disable("internal error in the start-up checks");
+    }
+}
+
+void python_ready() noexcept
+{
+    if (!active() || !enabled()) {
+        return;
+    }
+    RecursionGuard guard;
+    try {
+        if (const char* mismatch = python::check_layout()) {
+            refuse(mismatch);
+        }
+    } catch (...) {
+        disable("internal error in the CPython layout check");
+    }
+}
+
+void finish() noexcept
+{
+    if (!active() || g_finished.exchange(true)) {
+        return;
+    }
+    bool previous = RecursionGuard::exchange(true);
+    try {
+        sampler::stop();
+        snapshot_if_rising();
+        write_dump(true);
+    } catch (...) {
+        // Nothing more to do at exit; the periodic dump on disk stands.
+    }
+    RecursionGuard::exchange(previous);
+}
+
+void finish_reset_in_child() noexcept
+{
+    g_finished.store(false, std::memory_order_relaxed);
+}
+
+}  // namespace sciagraph::core
