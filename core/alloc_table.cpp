@@ -24,7 +24,14 @@ struct Table {
     Slot* slots;
 };
 
+// A bitmap of hashed addresses in front of the table: a free() of a block that was never
+// sampled (nearly all of them) tests one bit in 16 KiB, which stays in cache while the table's
+// slots would not. Bits are set on insert and cleared only by a rebuild, so a stale bit costs a
+// table probe, never a wrong answer.
+constexpr size_t kFilterBits = size_t{1} << 17;
+
 struct State {
+    std::atomic<uint64_t> filter[kFilterBits / 64];
     std::atomic<Table*> table{nullptr};
     std::atomic<uint64_t> sequence{0};  // odd while a rebuild moves entries in place
     size_t live = 0;
@@ -43,6 +50,37 @@ inline size_t hash_address(uintptr_t address) noexcept
     x *= 0xff51afd7ed558ccdULL;
     x ^= x >> 33;
     return static_cast<size_t>(x);
+}
+
+inline size_t filter_bit(uintptr_t address) noexcept
+{
+    return (hash_address(address) >> 40) & (kFilterBits - 1);
+}
+
+inline void filter_set(uintptr_t address) noexcept
+{
+    size_t bit = filter_bit(address);
+    g_state.filter[bit / 64].fetch_or(uint64_t{1} << (bit % 64), std::memory_order_relaxed);
+}
+
+inline bool filter_test(uintptr_t address) noexcept
+{
+    size_t bit = filter_bit(address);
+    return (g_state.filter[bit / 64].load(std::memory_order_relaxed) >> (bit % 64)) & 1u;
+}
+
+// Under the lock, inside a sequence-odd section: the filter again holds exactly the live keys.
+void filter_rebuild(const Table* table) noexcept
+{
+    for (auto& word : g_state.filter) {
+        word.store(0, std::memory_order_relaxed);
+    }
+    for (size_t i = 0; i <= table->mask; ++i) {
+        uintptr_t key = table->slots[i].key.load(std::memory_order_relaxed);
+        if (key != kEmpty && key != kTombstone) {
+            filter_set(key);
+        }
+    }
 }
 
 Slot* find(const Table* table, uintptr_t address) noexcept
@@ -112,7 +150,10 @@ bool grow_or_clean() noexcept
             return false;
         }
         rehash_into(table->slots, table->mask, bigger->slots, bigger->mask);
+        g_state.sequence.fetch_add(1, std::memory_order_acq_rel);
         g_state.table.store(bigger, std::memory_order_release);
+        filter_rebuild(bigger);
+        g_state.sequence.fetch_add(1, std::memory_order_acq_rel);
         g_state.tombstones = 0;
         return true;
     }
@@ -128,6 +169,7 @@ bool grow_or_clean() noexcept
             table->slots[i].key.store(kEmpty, std::memory_order_relaxed);
         }
         rehash_into(scratch, table->mask, table->slots, table->mask);
+        filter_rebuild(table);
         g_state.sequence.fetch_add(1, std::memory_order_acq_rel);
         g_state.tombstones = 0;
     }
@@ -162,6 +204,7 @@ bool AllocTable::insert(uintptr_t address, SampledAlloc value) noexcept
         existing->weight = value.weight;
         return true;
     }
+    filter_set(address);
     place(table->slots, table->mask, address, value.stack, value.weight);
     ++g_state.live;
     return true;
@@ -175,7 +218,7 @@ bool AllocTable::contains(uintptr_t address) const noexcept
         if (table == nullptr) {
             return false;
         }
-        bool found = find(table, address) != nullptr;
+        bool found = filter_test(address) && find(table, address) != nullptr;
         if (g_state.sequence.load(std::memory_order_acquire) == before) {
             return found;
         }

@@ -1,5 +1,7 @@
 #include "disable.h"
 
+#include "hot_state.h"
+
 #include <cstring>
 
 #include <unistd.h>
@@ -17,6 +19,7 @@ void enable() noexcept
 void disable(const char* reason) noexcept
 {
     detail::g_enabled.store(false, std::memory_order_release);
+    detail::g_hot.tracking_memory.store(false, std::memory_order_release);
     const char* expected = nullptr;
     if (g_reason.compare_exchange_strong(expected, reason)) {
         print_line("profiling stopped, the job runs on unprofiled: ", reason);

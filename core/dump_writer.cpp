@@ -6,6 +6,7 @@
 #include "failpoints.h"
 #include "fork.h"
 #include "live_bytes.h"
+#include "oom_watch.h"
 #include "python/python.h"
 #include "sampler/time_sampler.h"
 #include "settings.h"
@@ -14,8 +15,8 @@
 
 #include <atomic>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
+#include <initializer_list>
 #include <ctime>
 
 #include <fcntl.h>
@@ -92,6 +93,18 @@ void close_section(Out& out, size_t start) noexcept
     out.u32(crc);
 }
 
+// Joins NUL-terminated parts into `out` (truncating at `size`); no stdio, no malloc.
+void join(char* out, size_t size, std::initializer_list<const char*> parts) noexcept
+{
+    size_t n = 0;
+    for (const char* part : parts) {
+        for (; part != nullptr && *part != '\0' && n + 1 < size; ++part) {
+            out[n++] = *part;
+        }
+    }
+    out[n] = '\0';
+}
+
 // Decimal and fixed-point formatting without stdio's locale or malloc.
 const char* format_u64(char* buf, uint64_t v) noexcept
 {
@@ -141,8 +154,9 @@ void write_meta(Out& out, bool final) noexcept
     uint32_t v = python::version_hex();
     char version[32];
     char major[8], minor[8], micro[8];
-    std::snprintf(version, sizeof version, "%s.%s.%s", format_u64(major, v >> 24),
-                  format_u64(minor, (v >> 16) & 0xff), format_u64(micro, (v >> 8) & 0xff));
+    join(version, sizeof version,
+         {format_u64(major, v >> 24), ".", format_u64(minor, (v >> 16) & 0xff), ".",
+          format_u64(micro, (v >> 8) & 0xff)});
     meta(out, count, m::kPythonVersion, version);
     meta(out, count, m::kMode, mode_name(settings().mode));
     const char* reason = disabled_reason();
@@ -275,8 +289,8 @@ bool write_file(const char* dir, const unsigned char* data, size_t size) noexcep
     char tmp[1220];
     char pid[24];
     format_u64(pid, static_cast<uint64_t>(getpid()));
-    std::snprintf(path, sizeof path, "%s/%s%s", dir, pid, dump::kFileSuffix);
-    std::snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    join(path, sizeof path, {dir, "/", pid, dump::kFileSuffix});
+    join(tmp, sizeof tmp, {path, ".tmp"});
     if (failpoint(Failpoint::DumpWrite)) {
         report_failure(std::strerror(EIO));
         return false;
@@ -348,6 +362,12 @@ bool write_dump(bool final) noexcept
 
 void persist_tick() noexcept
 {
+    if (oom_watch_near_limit()) {
+        // Close to the cgroup's limit: the OOM killer may strike before any falling edge.
+        force_snapshot();
+        write_dump(false);
+        return;
+    }
     uint64_t now = now_ns();
     uint64_t last = g_last_write_ns.load(std::memory_order_relaxed);
     uint64_t since = now - last;

@@ -6,6 +6,7 @@
 #include "failpoints.h"
 #include "live_bytes.h"
 #include "mmap_table.h"
+#include "python/python.h"
 #include "recursion_guard.h"
 #include "sampler/time_sampler.h"
 #include "stack_table.h"
@@ -27,12 +28,14 @@ void prepare() noexcept
     live_bytes_lock_for_fork();
     stack_table_lock_for_fork();
     alloc_table().lock_for_fork();
+    python::fork_prepare();
     dump_writer_lock_for_fork();
 }
 
 void parent() noexcept
 {
     dump_writer_unlock_after_fork();
+    python::fork_parent();
     alloc_table().unlock_after_fork();
     stack_table_unlock_after_fork();
     live_bytes_unlock_after_fork();
@@ -43,6 +46,7 @@ void parent() noexcept
 void child() noexcept
 {
     dump_writer_reset_in_child();
+    python::fork_child();
     alloc_table().reset_lock_in_child();
     mmap_reset_lock_in_child();
     try {

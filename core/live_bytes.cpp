@@ -3,6 +3,8 @@
 #include "spinlock.h"
 #include "stack_table.h"
 
+#include <pthread.h>
+
 namespace sciagraph::core {
 namespace {
 
@@ -32,14 +34,72 @@ void take_snapshot() noexcept
 
 }  // namespace
 
-void snapshot_on_falling_edge() noexcept
+void flush_live(int64_t delta) noexcept
 {
-    take_snapshot();
+    if (delta < 0) {
+        // A fall: if it follows a new high, the per-stack live bytes still describe the peak.
+        if (detail::g_rising.load(std::memory_order_relaxed)) {
+            take_snapshot();
+        }
+        detail::g_live_bytes.fetch_add(delta, std::memory_order_relaxed);
+        return;
+    }
+    int64_t now = detail::g_live_bytes.fetch_add(delta, std::memory_order_relaxed) + delta;
+    int64_t peak = detail::g_peak_bytes.load(std::memory_order_relaxed);
+    while (now > peak) {
+        if (detail::g_peak_bytes.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+            detail::g_rising.store(true, std::memory_order_relaxed);
+            break;
+        }
+    }
+}
+
+namespace {
+pthread_key_t g_flush_key;
+bool g_flush_key_ok = false;
+
+void flush_at_thread_exit(void*) noexcept
+{
+    live_flush_this_thread();
+}
+}  // namespace
+
+bool live_bytes_init() noexcept
+{
+    g_flush_key_ok = pthread_key_create(&g_flush_key, flush_at_thread_exit) == 0;
+    return g_flush_key_ok;
+}
+
+void register_thread_flush() noexcept
+{
+    detail::t_live.registered = true;
+    if (g_flush_key_ok) {
+        // Any non-null value arms the destructor; the key's slot is in the thread's own
+        // descriptor for the first 32 keys, so this does not allocate.
+        pthread_setspecific(g_flush_key, reinterpret_cast<void*>(1));
+    }
 }
 
 void snapshot_if_rising() noexcept
 {
+    live_flush_this_thread();
     take_snapshot();
+}
+
+void force_snapshot() noexcept
+{
+    SpinLockGuard guard(g_snapshot_lock);
+    if (detail::g_live_bytes.load(std::memory_order_relaxed) <
+        g_snapshot_peak.load(std::memory_order_relaxed)) {
+        return;  // an earlier, higher peak is already held: keep its breakdown
+    }
+    detail::g_rising.store(false, std::memory_order_relaxed);
+    stack_snapshot_peak();
+    g_snapshot_peak.store(detail::g_peak_bytes.load(std::memory_order_relaxed),
+                          std::memory_order_relaxed);
+    g_snapshot_total.store(detail::g_live_bytes.load(std::memory_order_relaxed),
+                           std::memory_order_relaxed);
+    g_generation.fetch_add(1, std::memory_order_release);
 }
 
 int64_t snapshot_total_bytes() noexcept

@@ -55,7 +55,7 @@ bool vm_readv(void* dst, uintptr_t src, size_t size) noexcept
 
 bool fd_is_our_pipe(int fd, ino_t inode) noexcept
 {
-    struct stat st{};
+    struct stat st {};
     return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) && st.st_ino == inode;
 }
 
@@ -80,7 +80,7 @@ bool ensure_pipe() noexcept
     if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
         return false;
     }
-    struct stat st{};
+    struct stat st {};
     if (fstat(fds[0], &st) != 0) {
         close(fds[0]);
         close(fds[1]);

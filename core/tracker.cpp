@@ -5,8 +5,10 @@
 #include "dump_writer.h"
 #include "failpoints.h"
 #include "fork.h"
+#include "hot_state.h"
 #include "live_bytes.h"
 #include "mmap_table.h"
+#include "oom_watch.h"
 #include "python/python.h"
 #include "recursion_guard.h"
 #include "sampler/time_sampler.h"
@@ -26,7 +28,6 @@ namespace {
 constexpr size_t kMaxDepth = 128;
 
 std::atomic<bool> g_active{false};
-std::atomic<bool> g_memory{false};
 std::atomic<uint64_t> g_samples{0};
 std::atomic<bool> g_finished{false};
 
@@ -88,7 +89,7 @@ void refuse(const char* why) noexcept
 
 bool tracking_memory() noexcept
 {
-    return g_memory.load(std::memory_order_relaxed) && enabled();
+    return hot().tracking_memory.load(std::memory_order_relaxed);
 }
 
 void on_alloc(void* ptr, size_t usable_size) noexcept
@@ -97,8 +98,11 @@ void on_alloc(void* ptr, size_t usable_size) noexcept
         return;
     }
     RecursionGuard guard;
+    if (!detail::t_live.registered) [[unlikely]] {
+        register_thread_flush();
+    }
     live_add(static_cast<int64_t>(usable_size));
-    uint64_t mean = settings().sample_bytes;
+    uint64_t mean = hot().sample_bytes;
     if (should_sample(usable_size, mean)) {
         record_sample(ptr, sample_weight(usable_size, mean));
     }
@@ -249,7 +253,8 @@ void start() noexcept
             refuse(why);
             return;
         }
-        if (!stack_table_init() || !alloc_table().init(1u << 14) || !mmap_table_init()) {
+        if (!stack_table_init() || !alloc_table().init(1u << 14) || !mmap_table_init() ||
+            !live_bytes_init()) {
             disable("could not map memory for the core's tables");
             return;
         }
@@ -258,8 +263,10 @@ void start() noexcept
             return;
         }
         dump_writer_start_clock();
-        g_memory.store(settings().memory(), std::memory_order_relaxed);
+        oom_watch_init();
+        detail::g_hot.sample_bytes = settings().sample_bytes;
         enable();
+        detail::g_hot.tracking_memory.store(settings().memory(), std::memory_order_release);
         sampler::Settings sampler_settings;
         sampler_settings.sample_time = settings().time();
         sampler_settings.hz = settings().time_hz;

@@ -9,7 +9,8 @@
 //
 // Locking belongs to the tables (alloc_table, mmap_table, stack_table, live_bytes): callers
 // never lock. The global lock order, which the fork handlers follow too, is
-// mmap table → snapshot → stack table → alloc table → code cache → dump writer.
+// mmap table → snapshot → stack table → alloc table → code cache, safe-read pipe → dump
+// writer.
 #pragma once
 
 #include "alloc_table.h"

@@ -50,6 +50,7 @@ bool resolve_originals() noexcept
     lookup(o.pvalloc, "pvalloc");
     g_originals = o;
     g_state.store(ok ? 2 : 3, std::memory_order_release);
+    detail::g_resolved.store(ok, std::memory_order_release);
     return ok;
 }
 

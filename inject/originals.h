@@ -7,6 +7,7 @@
 // (glibc 2.36's dlsym allocates only on failure, but older ones calloc'ed on first use).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -36,6 +37,16 @@ struct Originals {
 // Resolves every original (idempotent, thread-safe). False while resolution is in progress
 // on this thread (the caller is dlsym's own allocation) or if it failed.
 bool resolve_originals() noexcept;
+
+namespace detail {
+inline std::atomic<bool> g_resolved{false};
+}
+
+// The hooks' check: one relaxed load once resolved.
+inline bool originals_ready() noexcept
+{
+    return detail::g_resolved.load(std::memory_order_acquire) || resolve_originals();
+}
 const Originals& originals() noexcept;
 
 // The bootstrap pool, for allocations made while resolving.

@@ -34,7 +34,7 @@ inline const inject::Originals& real() noexcept
 
 inline bool ready() noexcept
 {
-    return inject::resolve_originals();
+    return inject::originals_ready();
 }
 
 inline size_t usable(void* ptr) noexcept
@@ -300,7 +300,8 @@ SCIAGRAPH_EXPORT void* mremap(void* old_addr, size_t old_length, size_t new_leng
     return result;
 }
 
-SCIAGRAPH_EXPORT void _exit(int status) noexcept
+// Declared by unistd.h without noexcept; the definition must match.
+SCIAGRAPH_EXPORT [[noreturn]] void _exit(int status)
 {
     // os._exit() and multiprocessing's children end here, past atexit and destructors: the
     // last chance to write the final dump.
@@ -312,7 +313,7 @@ SCIAGRAPH_EXPORT void _exit(int status) noexcept
     __builtin_unreachable();
 }
 
-SCIAGRAPH_EXPORT void _Exit(int status) noexcept
+SCIAGRAPH_EXPORT [[noreturn]] void _Exit(int status) noexcept
 {
     core::finish();
     if (ready()) {

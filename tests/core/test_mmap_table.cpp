@@ -40,6 +40,7 @@ TEST_CASE("mmap_table: map/unmap sequences track exactly the mapped pages", "[co
         const uintptr_t base = uintptr_t{1} << 44;
         constexpr size_t kPage = 4096;
         std::map<size_t, StackId> model;  // page index → stack
+        live_flush_this_thread();
         const int64_t live_before = live_bytes();
         const int64_t a_before = stack_live(a);
         const int64_t b_before = stack_live(b);
@@ -65,11 +66,13 @@ TEST_CASE("mmap_table: map/unmap sequences track exactly the mapped pages", "[co
             for (const auto& [p, stack] : model) {
                 (stack == a ? in_a : in_b) += kPage;
             }
+            live_flush_this_thread();
             RC_ASSERT(live_bytes() - live_before == in_a + in_b);
             RC_ASSERT(stack_live(a) - a_before == in_a);
             RC_ASSERT(stack_live(b) - b_before == in_b);
         }
         mmap_untrack(base, 128 * kPage);
+        live_flush_this_thread();
         RC_ASSERT(live_bytes() == live_before);
     });
 }

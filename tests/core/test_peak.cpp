@@ -24,13 +24,15 @@ int64_t at_peak(StackId id)
 // A simulated allocation: totals and per-stack live bytes, as the tracker does for a sample.
 void alloc(StackId stack, int64_t bytes)
 {
-    live_add(bytes);
     stack_add_live(stack, bytes);
+    live_add(bytes);
+    live_flush_this_thread();
 }
 
 void release(StackId stack, int64_t bytes)
 {
     live_sub(bytes);
+    live_flush_this_thread();  // the falling edge snapshots before the stack's bytes go
     stack_add_live(stack, -bytes);
 }
 
@@ -48,6 +50,7 @@ TEST_CASE("peak: the breakdown is the live set at the highest total", "[core]")
     const StackId a = intern_stack(&fa, 1, PseudoFrame{});
     const StackId b = intern_stack(&fb, 1, PseudoFrame{});
     const StackId c = intern_stack(&fc, 1, PseudoFrame{});
+    live_flush_this_thread();
     const int64_t base = live_bytes();
     const int64_t mib = 1 << 20;
 
