@@ -52,9 +52,9 @@ size_t capture_current_thread(RawFrame* out, size_t max) noexcept;
 // --- Other threads, for the time sampler: every read goes through safe_read ---
 
 struct ThreadRef {
-    uintptr_t tstate;      // PyThreadState address
-    long native_tid;       // Linux TID
-    uintptr_t top_frame;   // current _PyInterpreterFrame, 0 when idle
+    uintptr_t tstate;     // PyThreadState address
+    long native_tid;      // Linux TID
+    uintptr_t top_frame;  // current _PyInterpreterFrame, 0 when idle
 };
 
 // Lists the main interpreter's threads; returns the count (≤ max), or -1 on a failed read.

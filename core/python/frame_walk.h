@@ -1,0 +1,96 @@
+// core/python/frame_walk.h — walking a chain of _PyInterpreterFrame, leaf to root, with every
+// check a reader of possibly-changing memory needs: a bounded number of steps (cycles), the
+// exact type of every code object, instruction pointers inside the bytecode. Shared by the
+// calling thread's own capture (plain loads) and the sampler's reads of other threads (safe
+// reads), through the Reader parameter.
+#pragma once
+
+#include "code_cache.h"
+#include "layout.h"
+#include "reader.h"
+#include "symbols.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace sciagraph::core::python {
+
+enum class WalkStatus {
+    Ok,         // reached the root, or `max` frames
+    BadFrame,   // unreadable frame or code, a non-code object, a cycle: frames so far are valid
+    CacheFull,  // the code cache cannot take a new code object
+};
+
+struct WalkedFrame {
+    uintptr_t frame;
+    uintptr_t code;
+    int64_t offset;  // code units from the first instruction; -1: not started
+    const CodeEntry* entry;
+    uint32_t line;
+};
+
+// Steps allowed beyond `max` for frames that are skipped (incomplete ones): a chain longer than
+// this is taken for a cycle.
+inline constexpr size_t kExtraSteps = 64;
+
+// Calls sink(const WalkedFrame&) for each complete frame from `frame` toward the root, at most
+// `max` times. `count` gets the number of frames given to sink.
+template <typename Reader, typename Sink>
+WalkStatus
+walk_frames(const Layout& layout, uintptr_t frame, size_t max, Sink&& sink, size_t& count) noexcept
+{
+    count = 0;
+    const uintptr_t code_type = symbols().code_type;
+    unsigned char frame_buffer[128];
+    unsigned char code_buffer[256];
+    if (layout.frame_size > sizeof frame_buffer || layout.code_header_size > sizeof code_buffer) {
+        return WalkStatus::BadFrame;
+    }
+    for (size_t steps = 0; frame != 0 && count < max; ++steps) {
+        const unsigned char* frame_image =
+            steps < max + kExtraSteps ? Reader::view(frame_buffer, frame, layout.frame_size)
+                                      : nullptr;
+        if (frame_image == nullptr) {
+            return WalkStatus::BadFrame;
+        }
+        auto code = load_field<uintptr_t>(frame_image, layout.frame_code);
+        auto previous = load_field<uintptr_t>(frame_image, layout.frame_previous);
+        auto prev_instr = load_field<uintptr_t>(frame_image, layout.frame_prev_instr);
+        auto owner = load_field<uint8_t>(frame_image, layout.frame_owner);
+        const unsigned char* code_image =
+            previous != frame ? Reader::view(code_buffer, code, layout.code_header_size) : nullptr;
+        if (code_image == nullptr ||
+            load_field<uintptr_t>(code_image, layout.object_type) != code_type) {
+            return WalkStatus::BadFrame;
+        }
+        uintptr_t first_instr = code + layout.code_code_adaptive;
+        auto first_traceable = load_field<int32_t>(code_image, layout.code_firsttraceable);
+        // _PyFrame_IsIncomplete: a frame still running its prologue (COPY_FREE_VARS,
+        // MAKE_CELL...) is invisible to Python; skip it as PyEval_GetFrame does.
+        if (owner != layout.frame_owned_by_generator &&
+            static_cast<intptr_t>(prev_instr - first_instr) <
+                static_cast<intptr_t>(first_traceable) * 2) {
+            frame = previous;
+            continue;
+        }
+        CodeKey key{code, load_field<uintptr_t>(code_image, layout.code_qualname),
+                    load_field<uintptr_t>(code_image, layout.code_filename),
+                    load_field<uintptr_t>(code_image, layout.code_linetable),
+                    load_field<int32_t>(code_image, layout.code_firstlineno)};
+        const CodeEntry* entry = code_cache_lookup(key, &Reader::read);
+        if (entry == nullptr) {
+            return code_cache_full() ? WalkStatus::CacheFull : WalkStatus::BadFrame;
+        }
+        // prev_instr - first_instr, in 2-byte code units; Py_SIZE(code) counts code units.
+        int64_t offset = static_cast<int64_t>(prev_instr - first_instr) / 2;
+        auto code_units = load_field<int64_t>(code_image, layout.var_size);
+        bool inside = offset >= -1 && offset < code_units;  // -1: the frame has not started
+        uint32_t line = inside ? code_entry_line(*entry, offset) : 0;
+        sink(WalkedFrame{frame, code, offset < 0 ? -1 : offset, entry, line});
+        ++count;
+        frame = previous;
+    }
+    return WalkStatus::Ok;
+}
+
+}  // namespace sciagraph::core::python

@@ -1,0 +1,155 @@
+// core/python/symbols.cpp — finding CPython in our own process, and which layout it has.
+#include "symbols.h"
+
+#include "layout_311.h"
+#include "python.h"
+
+#include <cstdio>
+
+#include <dlfcn.h>
+
+namespace sciagraph::core::python {
+namespace {
+
+Symbols g_symbols;
+const Layout* g_layout = nullptr;
+bool g_is_python = false;
+
+template <typename Fn>
+void lookup(Fn& out, const char* name) noexcept
+{
+    out = reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, name));
+}
+
+uintptr_t lookup_address(const char* name) noexcept
+{
+    return reinterpret_cast<uintptr_t>(dlsym(RTLD_DEFAULT, name));
+}
+
+const Layout* layout_for(uint32_t version) noexcept
+{
+    uint32_t major = version >> 24;
+    uint32_t minor = (version >> 16) & 0xff;
+    if (major == 3 && minor == 11) {
+        return &kLayout311;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+const Symbols& symbols() noexcept
+{
+    return g_symbols;
+}
+
+const Layout* current_layout() noexcept
+{
+    return g_layout;
+}
+
+bool resolve_symbols() noexcept
+{
+    // A failed dlsym records its error in a buffer that glibc mallocs; a successful one does
+    // not allocate. So one probe decides whether this is Python at all, and a process that is
+    // not Python (a shell script, a C tool run by the job) pays one failed lookup only. The
+    // caller holds the recursion guard in any case.
+    lookup(g_symbols.is_initialized, "Py_IsInitialized");
+    if (g_symbols.is_initialized == nullptr) {
+        g_is_python = false;
+        return false;
+    }
+    g_is_python = true;
+    g_symbols.py_version = reinterpret_cast<const uint32_t*>(lookup_address("Py_Version"));
+    if (g_symbols.py_version == nullptr) {
+        return true;  // Python older than 3.11: version_supported() says so
+    }
+    g_symbols.runtime = lookup_address("_PyRuntime");
+    g_symbols.code_type = lookup_address("PyCode_Type");
+    g_symbols.unicode_type = lookup_address("PyUnicode_Type");
+    g_symbols.bytes_type = lookup_address("PyBytes_Type");
+    lookup(g_symbols.gilstate_this_thread, "PyGILState_GetThisThreadState");
+    lookup(g_symbols.interp_head, "PyInterpreterState_Head");
+    lookup(g_symbols.interp_next, "PyInterpreterState_Next");
+    lookup(g_symbols.interp_thread_head, "PyInterpreterState_ThreadHead");
+    lookup(g_symbols.thread_next, "PyThreadState_Next");
+    lookup(g_symbols.thread_get, "PyThreadState_Get");
+    lookup(g_symbols.interp_get, "PyInterpreterState_Get");
+    lookup(g_symbols.thread_ident, "PyThread_get_thread_ident");
+    lookup(g_symbols.eval_get_frame, "PyEval_GetFrame");
+    lookup(g_symbols.frame_get_back, "PyFrame_GetBack");
+    lookup(g_symbols.frame_get_code, "PyFrame_GetCode");
+    lookup(g_symbols.frame_get_lasti, "PyFrame_GetLasti");
+    lookup(g_symbols.frame_get_line, "PyFrame_GetLineNumber");
+    lookup(g_symbols.decref, "Py_DecRef");
+
+    bool complete = g_symbols.runtime != 0 && g_symbols.code_type != 0 &&
+                    g_symbols.unicode_type != 0 && g_symbols.bytes_type != 0 &&
+                    g_symbols.gilstate_this_thread != nullptr;
+    g_layout = complete ? layout_for(*g_symbols.py_version) : nullptr;
+    return true;
+}
+
+bool is_python() noexcept
+{
+    return g_is_python;
+}
+
+uint32_t version_hex() noexcept
+{
+    return g_symbols.py_version != nullptr ? *g_symbols.py_version : 0;
+}
+
+bool version_supported(char* why, size_t why_size) noexcept
+{
+    auto say = [&](const char* format, auto... args) {
+        if (why != nullptr && why_size > 0) {
+            std::snprintf(why, why_size, format, args...);
+        }
+        return false;
+    };
+    if (!g_is_python) {
+        return say("this process is not CPython");
+    }
+    uint32_t version = version_hex();
+    if (version == 0) {
+        return say("Python older than 3.11 is not supported: sciagraph supports CPython 3.11");
+    }
+    unsigned major = version >> 24, minor = (version >> 16) & 0xff, micro = (version >> 8) & 0xff;
+    if (layout_for(version) == nullptr) {
+        return say("Python %u.%u.%u is not supported: sciagraph supports CPython 3.11", major,
+                   minor, micro);
+    }
+    if (g_layout == nullptr) {
+        return say("Python %u.%u.%u does not export the symbols sciagraph reads", major, minor,
+                   micro);
+    }
+    // Debug builds (Py_REF_DEBUG) export _Py_RefTotal and may add fields to every object.
+    // This lookup fails (and mallocs its error text) on release builds, so it lives here, in
+    // the start-up check, not in resolve_symbols().
+    if (dlsym(RTLD_DEFAULT, "_Py_RefTotal") != nullptr) {
+        return say("Python %u.%u.%u is a debug build, which sciagraph does not support", major,
+                   minor, micro);
+    }
+    if (why != nullptr && why_size > 0) {
+        why[0] = '\0';
+    }
+    return true;
+}
+
+namespace testing {
+void install_fake_python(uintptr_t code_type,
+                         uintptr_t unicode_type,
+                         uintptr_t bytes_type,
+                         uintptr_t runtime,
+                         const Layout* layout) noexcept
+{
+    g_symbols.runtime = runtime;
+    g_symbols.code_type = code_type;
+    g_symbols.unicode_type = unicode_type;
+    g_symbols.bytes_type = bytes_type;
+    g_layout = layout;
+}
+}  // namespace testing
+
+}  // namespace sciagraph::core::python
