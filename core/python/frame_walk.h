@@ -33,6 +33,58 @@ struct WalkedFrame {
 // this is taken for a cycle.
 inline constexpr size_t kExtraSteps = 64;
 
+// What one frame is, given copies of its first layout.frame_size bytes and of its code
+// object's first layout.code_header_size bytes.
+enum class FrameKind {
+    Complete,    // `out` describes it
+    Incomplete,  // still in its prologue: invisible to Python, skipped
+    Bad,         // the code pointer is not a code object
+    CacheFull,   // the code cache cannot take a new code object
+};
+
+// The checks every frame gets, however it was read: the exact type of the code object, the
+// _PyFrame_IsIncomplete rule, the instruction offset inside the bytecode. `read` is what the
+// code cache copies names and line tables with on a miss.
+inline FrameKind describe_frame(const Layout& layout,
+                                uintptr_t frame,
+                                const unsigned char* frame_image,
+                                const unsigned char* code_image,
+                                ReadFn read,
+                                WalkedFrame& out) noexcept
+{
+    auto code = load_field<uintptr_t>(frame_image, layout.frame_code);
+    auto prev_instr = load_field<uintptr_t>(frame_image, layout.frame_prev_instr);
+    auto owner = load_field<uint8_t>(frame_image, layout.frame_owner);
+    if (code_image == nullptr ||
+        load_field<uintptr_t>(code_image, layout.object_type) != symbols().code_type) {
+        return FrameKind::Bad;
+    }
+    uintptr_t first_instr = code + layout.code_code_adaptive;
+    auto first_traceable = load_field<int32_t>(code_image, layout.code_firsttraceable);
+    // _PyFrame_IsIncomplete: a frame still running its prologue (COPY_FREE_VARS,
+    // MAKE_CELL...) is invisible to Python; skip it as PyEval_GetFrame does.
+    if (owner != layout.frame_owned_by_generator &&
+        static_cast<intptr_t>(prev_instr - first_instr) <
+            static_cast<intptr_t>(first_traceable) * 2) {
+        return FrameKind::Incomplete;
+    }
+    CodeKey key{code, load_field<uintptr_t>(code_image, layout.code_qualname),
+                load_field<uintptr_t>(code_image, layout.code_filename),
+                load_field<uintptr_t>(code_image, layout.code_linetable),
+                load_field<int32_t>(code_image, layout.code_firstlineno)};
+    const CodeEntry* entry = code_cache_lookup(key, read);
+    if (entry == nullptr) {
+        return code_cache_full() ? FrameKind::CacheFull : FrameKind::Bad;
+    }
+    // prev_instr - first_instr, in 2-byte code units; Py_SIZE(code) counts code units.
+    int64_t offset = static_cast<int64_t>(prev_instr - first_instr) / 2;
+    auto code_units = load_field<int64_t>(code_image, layout.var_size);
+    bool inside = offset >= -1 && offset < code_units;  // -1: the frame has not started
+    uint32_t line = inside ? code_entry_line(*entry, offset) : 0;
+    out = WalkedFrame{frame, code, offset < 0 ? -1 : offset, entry, line};
+    return FrameKind::Complete;
+}
+
 // Calls sink(const WalkedFrame&) for each complete frame from `frame` toward the root, at most
 // `max` times. `count` gets the number of frames given to sink.
 template <typename Reader, typename Sink>
@@ -40,7 +92,6 @@ WalkStatus
 walk_frames(const Layout& layout, uintptr_t frame, size_t max, Sink&& sink, size_t& count) noexcept
 {
     count = 0;
-    const uintptr_t code_type = symbols().code_type;
     unsigned char frame_buffer[128];
     unsigned char code_buffer[256];
     if (layout.frame_size > sizeof frame_buffer || layout.code_header_size > sizeof code_buffer) {
@@ -55,39 +106,21 @@ walk_frames(const Layout& layout, uintptr_t frame, size_t max, Sink&& sink, size
         }
         auto code = load_field<uintptr_t>(frame_image, layout.frame_code);
         auto previous = load_field<uintptr_t>(frame_image, layout.frame_previous);
-        auto prev_instr = load_field<uintptr_t>(frame_image, layout.frame_prev_instr);
-        auto owner = load_field<uint8_t>(frame_image, layout.frame_owner);
         const unsigned char* code_image =
             previous != frame ? Reader::view(code_buffer, code, layout.code_header_size) : nullptr;
-        if (code_image == nullptr ||
-            load_field<uintptr_t>(code_image, layout.object_type) != code_type) {
+        WalkedFrame walked{};
+        switch (describe_frame(layout, frame, frame_image, code_image, &Reader::read, walked)) {
+        case FrameKind::Complete:
+            sink(walked);
+            ++count;
+            break;
+        case FrameKind::Incomplete:
+            break;
+        case FrameKind::Bad:
             return WalkStatus::BadFrame;
+        case FrameKind::CacheFull:
+            return WalkStatus::CacheFull;
         }
-        uintptr_t first_instr = code + layout.code_code_adaptive;
-        auto first_traceable = load_field<int32_t>(code_image, layout.code_firsttraceable);
-        // _PyFrame_IsIncomplete: a frame still running its prologue (COPY_FREE_VARS,
-        // MAKE_CELL...) is invisible to Python; skip it as PyEval_GetFrame does.
-        if (owner != layout.frame_owned_by_generator &&
-            static_cast<intptr_t>(prev_instr - first_instr) <
-                static_cast<intptr_t>(first_traceable) * 2) {
-            frame = previous;
-            continue;
-        }
-        CodeKey key{code, load_field<uintptr_t>(code_image, layout.code_qualname),
-                    load_field<uintptr_t>(code_image, layout.code_filename),
-                    load_field<uintptr_t>(code_image, layout.code_linetable),
-                    load_field<int32_t>(code_image, layout.code_firstlineno)};
-        const CodeEntry* entry = code_cache_lookup(key, &Reader::read);
-        if (entry == nullptr) {
-            return code_cache_full() ? WalkStatus::CacheFull : WalkStatus::BadFrame;
-        }
-        // prev_instr - first_instr, in 2-byte code units; Py_SIZE(code) counts code units.
-        int64_t offset = static_cast<int64_t>(prev_instr - first_instr) / 2;
-        auto code_units = load_field<int64_t>(code_image, layout.var_size);
-        bool inside = offset >= -1 && offset < code_units;  // -1: the frame has not started
-        uint32_t line = inside ? code_entry_line(*entry, offset) : 0;
-        sink(WalkedFrame{frame, code, offset < 0 ? -1 : offset, entry, line});
-        ++count;
         frame = previous;
     }
     return WalkStatus::Ok;

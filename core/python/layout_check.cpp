@@ -9,10 +9,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
+
 namespace sciagraph::core::python {
 namespace {
 
-bool g_layout_checked = false;
+// Written once by the bootstrap (main thread), read by the sampler thread.
+std::atomic<bool> g_layout_checked{false};
 
 // Deep enough for any bootstrap; the comparison covers the leaf-most frames.
 constexpr size_t kCheckDepth = 128;
@@ -193,13 +196,13 @@ const char* check_layout() noexcept
     if (mismatch == nullptr && !failpoint(Failpoint::StackCapture)) {
         mismatch = check_readers(tstate);
     }
-    g_layout_checked = mismatch == nullptr;
+    g_layout_checked.store(mismatch == nullptr, std::memory_order_release);
     return mismatch;
 }
 
 bool layout_checked() noexcept
 {
-    return g_layout_checked;
+    return g_layout_checked.load(std::memory_order_acquire);
 }
 
 }  // namespace sciagraph::core::python

@@ -60,10 +60,15 @@ struct ThreadRef {
 // Lists the main interpreter's threads; returns the count (≤ max), or -1 on a failed read.
 long list_threads(ThreadRef* out, size_t max) noexcept;
 
-// Reads one thread's stack, leaf first, through safe reads. Returns the frame count, or -1 when
-// a read failed or the chain was torn (changed while being read). Thread-safe. Never allocates
-// through malloc.
+// Reads one thread's stack, leaf first, through safe reads (a few system calls whatever the
+// depth). Returns the frame count, or -1 when memory was unreadable, a frame failed its checks
+// (not a code object, a cycle) or the thread state is gone. A stack whose top kept moving
+// while it was read (a thread running Python) is returned when every frame passed its checks,
+// and counted in remote_reads_moved(). Thread-safe. Never allocates through malloc.
 long read_thread_stack(const ThreadRef& thread, RawFrame* out, size_t max) noexcept;
+
+// Reads read_thread_stack returned although the thread's top frame moved during both tries.
+uint64_t remote_reads_moved() noexcept;
 
 // --- Added to the interface: state the rest of the core reads ---
 

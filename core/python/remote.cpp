@@ -3,11 +3,29 @@
 // Another thread's frames change while we read them, and its thread state and frame chunks can
 // be freed under us (thread exit, a data-stack chunk handed back). So every read goes through
 // safe_read, every pointer is validated (type of code objects, thread state's interpreter,
-// bounded steps), and a stack is only accepted when the thread's top frame is the same before
-// and after the walk: otherwise it was torn and the caller counts an error.
+// bounded steps, no frame visited twice).
+//
+// Cost: a system call per read dominates (about 3 µs), so a stack is read in three of them
+// whatever its depth: the thread state; its top frame pointer with the thread's current
+// data-stack chunk (where 3.11 keeps every frame that is not a generator's) copied whole; the
+// headers of the stack's distinct code objects with a second look at the top of the stack.
+// Frames are then walked in the local copies. Only frames outside the copy cost a read each:
+// generator and coroutine frames (they live in their generator object) and frames in older
+// chunks (one copy per chunk).
+//
+// Torn reads: a running thread pushes and pops frames while we copy. When the top of its stack
+// moved during a read we read once more; when it moved again, the stack is accepted if every
+// frame passed its checks: each frame then comes from some instant during the read, a sample of
+// a running thread as good as any. Only reads that fail those checks, or whose memory is gone,
+// return -1.
 #include "failpoints.h"
 #include "frame_walk.h"
 #include "python.h"
+
+#include <atomic>
+
+#include <sched.h>
+#include <unistd.h>
 
 namespace sciagraph::core::python {
 namespace {
@@ -39,33 +57,363 @@ bool top_frame_of(const Layout& layout, const ThreadImage& image, uintptr_t& top
     return cframe == 0 || read_pointer(cframe + layout.cframe_current_frame, top);
 }
 
-// The state of the top frame that any push, pop or executed instruction changes.
-struct TopMark {
-    uintptr_t frame = 0;
-    uintptr_t code = 0;
-    uintptr_t prev_instr = 0;
+// --- The scratch memory of one read -----------------------------------------------------------
 
-    bool operator==(const TopMark&) const = default;
+// Copies of a chunk are bounded: a chunk is 16 KiB unless one frame needed more, and the frames
+// below a larger window are read one by one.
+constexpr size_t kMaxChunkCopy = 256 * 1024;
+// Frames pushed between the read of the thread state and the read of its chunk lie above the
+// datastack_top we saw: copy a little more so they are in the copy too.
+constexpr size_t kChunkSlack = 2048;
+// _PyStackChunk {previous, size, top, data[]} (Include/cpython/pystate.h, 3.11 and 3.12), and
+// PyThreadState's datastack_top and datastack_limit right after datastack_chunk.
+constexpr size_t kChunkPrevious = 0;
+constexpr size_t kChunkSize = 8;
+constexpr size_t kChunkTop = 16;
+constexpr size_t kChunkHeader = 24;
+constexpr size_t kTstateDatastackTop = 8;     // from tstate_datastack_chunk
+constexpr size_t kTstateDatastackLimit = 16;  // from tstate_datastack_chunk
+// Frames one read keeps (the sampler asks for 512 plus kExtraSteps skipped ones).
+constexpr size_t kMaxRecords = 1024;
+constexpr size_t kFrameBytes = 128;  // ≥ layout.frame_size
+constexpr size_t kCodeBytes = 192;   // ≥ layout.code_header_size
+constexpr size_t kSetSlots = 2048;   // ≥ 2 * kMaxRecords: open addressing stays short
+
+// A copy of the bytes [lo, hi) of the thread's memory.
+struct Region {
+    uintptr_t lo = 0;
+    uintptr_t hi = 0;
+    const unsigned char* bytes = nullptr;
+
+    const unsigned char* view(uintptr_t address, size_t size) const noexcept
+    {
+        return address >= lo && hi - lo >= size && address - lo <= hi - lo - size
+                   ? bytes + (address - lo)
+                   : nullptr;
+    }
 };
 
-bool read_top_mark(const Layout& layout, uintptr_t tstate, long native_tid, TopMark& mark) noexcept
+// Addresses seen during one read, cleared in O(1) by bumping the generation.
+struct AddressSet {
+    struct Slot {
+        uintptr_t address;
+        uint32_t generation;
+        uint32_t value;
+    };
+    Slot slots[kSetSlots];
+    uint32_t generation = 0;
+
+    void clear() noexcept { ++generation; }
+    // The slot of `address`; `fresh` tells whether it was inserted now (value unset).
+    Slot& find(uintptr_t address, bool& fresh) noexcept
+    {
+        size_t index = ((address >> 3) * 0x9e3779b97f4a7c15ull) >> 53;  // 11 bits: kSetSlots
+        for (;; index = (index + 1) & (kSetSlots - 1)) {
+            Slot& slot = slots[index];
+            if (slot.generation != generation) {
+                slot = Slot{address, generation, 0};
+                fresh = true;
+                return slot;
+            }
+            if (slot.address == address) {
+                fresh = false;
+                return slot;
+            }
+        }
+    }
+};
+
+struct FrameRecord {
+    uintptr_t address;
+    uint32_t code_index;
+    unsigned char image[kFrameBytes];
+};
+
+// Static rather than on the sampler thread's stack (it is about 1 MiB); one read at a time.
+struct Scratch {
+    unsigned char chunk[kMaxChunkCopy];
+    unsigned char older[kMaxChunkCopy];
+    FrameRecord frames[kMaxRecords];
+    size_t frame_count;
+    AddressSet visited;
+    AddressSet code_slots;
+    uintptr_t codes[kMaxRecords];
+    unsigned char code_headers[kMaxRecords][kCodeBytes];
+    ReadPiece pieces[kMaxRecords + 8];
+    bool ok[kMaxRecords + 8];
+};
+Scratch g_scratch;
+
+// Owned by a pid rather than a flag: a fork child finds it held by its parent's sampler thread,
+// which does not exist there, and takes it over.
+std::atomic<pid_t> g_scratch_owner{0};
+
+class ScratchGuard {
+public:
+    ScratchGuard() noexcept
+    {
+        const pid_t self = getpid();
+        for (unsigned spins = 0;; ++spins) {
+            pid_t owner = 0;
+            if (g_scratch_owner.compare_exchange_weak(owner, self, std::memory_order_acquire)) {
+                return;
+            }
+            if (owner != 0 && owner != self &&
+                g_scratch_owner.compare_exchange_weak(owner, self, std::memory_order_acquire)) {
+                return;  // held by a thread of the process we were forked from
+            }
+            if (spins > 64) {
+                sched_yield();
+                spins = 0;
+            }
+        }
+    }
+    ~ScratchGuard() { g_scratch_owner.store(0, std::memory_order_release); }
+    ScratchGuard(const ScratchGuard&) = delete;
+    ScratchGuard& operator=(const ScratchGuard&) = delete;
+};
+
+std::atomic<uint64_t> g_reads_moved{0};
+
+// For tests: runs between the copy of a stack and the second look at its top, where a running
+// thread moves.
+std::atomic<void (*)()> g_between_reads{nullptr};
+
+// --- One read of one thread's stack -------------------------------------------------------------
+
+enum class Outcome {
+    Gone,     // the thread state is unreadable or belongs to another thread now
+    Invalid,  // a frame failed its checks
+    Stable,   // the top of the stack did not move while we read
+    Moved,    // it moved; the frames passed their checks
+};
+
+class StackRead {
+public:
+    StackRead(const Layout& layout, Scratch& scratch) noexcept : layout_(layout), s_(scratch) {}
+
+    Outcome run(const ThreadRef& thread, RawFrame* out, size_t max, size_t& count) noexcept;
+
+private:
+    bool copy_top(uintptr_t cframe, uintptr_t chunk, uintptr_t top, uintptr_t limit) noexcept;
+    bool collect(size_t cap, bool& capped) noexcept;
+    const unsigned char* frame_image(uintptr_t frame, unsigned char* buffer) noexcept;
+    bool load_older_chunk() noexcept;
+    bool read_codes_and_recheck(const ThreadRef& thread, uintptr_t cframe) noexcept;
+
+    const Layout& layout_;
+    Scratch& s_;
+    uintptr_t top_frame_ = 0;
+    Region current_;
+    Region older_;
+    uintptr_t next_older_ = 0;  // the chunk below the last one copied
+    size_t code_count_ = 0;
+    bool moved_ = false;
+};
+
+// One call: cframe->current_frame, then the used part of the current chunk (and its header).
+bool StackRead::copy_top(uintptr_t cframe, uintptr_t chunk, uintptr_t top, uintptr_t limit) noexcept
 {
-    ThreadImage image;
-    if (!read_thread_image(layout, tstate, image) ||
-        load_field<long>(image.bytes, layout.tstate_native_thread_id) != native_tid ||
-        !top_frame_of(layout, image, mark.frame)) {
-        return false;  // freed, or reused by another thread
+    unsigned char header[kChunkHeader] = {};
+    ReadPiece pieces[3] = {{&top_frame_, cframe + layout_.cframe_current_frame, sizeof top_frame_},
+                           {header, chunk, 0},
+                           {s_.chunk, 0, 0}};
+    bool plausible = chunk != 0 && top >= chunk + kChunkHeader && limit >= top &&
+                     limit - chunk <= (size_t{1} << 30);
+    uintptr_t hi = 0;
+    uintptr_t lo = 0;
+    if (plausible) {
+        hi = limit - top > kChunkSlack ? top + kChunkSlack : limit;
+        lo =
+            hi - (chunk + kChunkHeader) > kMaxChunkCopy ? hi - kMaxChunkCopy : chunk + kChunkHeader;
+        pieces[1].size = kChunkHeader;
+        pieces[2].src = lo;
+        pieces[2].size = hi - lo;
     }
-    if (mark.frame == 0) {
-        return true;
-    }
-    unsigned char frame[128];
-    if (layout.frame_size > sizeof frame || !safe_read(frame, mark.frame, layout.frame_size)) {
+    bool ok[3];
+    safe_read_pieces(pieces, 3, ok);
+    if (!ok[0]) {
         return false;
     }
-    mark.code = load_field<uintptr_t>(frame, layout.frame_code);
-    mark.prev_instr = load_field<uintptr_t>(frame, layout.frame_prev_instr);
+    // The header must describe the chunk the thread state named: else the chunk was handed back
+    // (and maybe reused) between the two reads, and the copy is not trusted.
+    if (plausible && ok[1] && ok[2] &&
+        load_field<size_t>(header, kChunkSize) == static_cast<size_t>(limit - chunk)) {
+        current_ = Region{lo, hi, s_.chunk};
+        next_older_ = load_field<uintptr_t>(header, kChunkPrevious);
+    } else if (plausible) {
+        moved_ = true;
+    }
     return true;
+}
+
+// The next older chunk: its header, then its used part (its `top` was saved when the newer
+// chunk was pushed). Two reads per chunk, only for stacks deeper than a chunk holds.
+bool StackRead::load_older_chunk() noexcept
+{
+    uintptr_t chunk = next_older_;
+    next_older_ = 0;
+    unsigned char header[kChunkHeader];
+    if (!safe_read(header, chunk, sizeof header)) {
+        return false;
+    }
+    auto size = load_field<size_t>(header, kChunkSize);
+    auto used = load_field<size_t>(header, kChunkTop);
+    if (size < kChunkHeader || size > (size_t{1} << 30) ||
+        used > (size - kChunkHeader) / sizeof(uintptr_t)) {
+        return false;
+    }
+    uintptr_t hi = chunk + kChunkHeader + used * sizeof(uintptr_t);
+    uintptr_t lo =
+        hi - (chunk + kChunkHeader) > kMaxChunkCopy ? hi - kMaxChunkCopy : chunk + kChunkHeader;
+    if (!safe_read(s_.older, lo, hi - lo)) {
+        return false;
+    }
+    older_ = Region{lo, hi, s_.older};
+    next_older_ = load_field<uintptr_t>(header, kChunkPrevious);
+    return true;
+}
+
+// The frame's bytes from a copy, else read on their own into `buffer`.
+const unsigned char* StackRead::frame_image(uintptr_t frame, unsigned char* buffer) noexcept
+{
+    const size_t size = layout_.frame_size;
+    if (const unsigned char* in_copy = current_.view(frame, size)) {
+        return in_copy;
+    }
+    if (const unsigned char* in_copy = older_.view(frame, size)) {
+        return in_copy;
+    }
+    // Not in a copy: in the next older chunk, or a generator's frame. Chunks are mmap'ed apart
+    // from the heap where generators live: only an address just above the chunk is worth
+    // copying the chunk for.
+    if (next_older_ != 0 && frame > next_older_ && frame - next_older_ < 4 * kMaxChunkCopy &&
+        load_older_chunk()) {
+        if (const unsigned char* in_copy = older_.view(frame, size)) {
+            return in_copy;
+        }
+    }
+    return safe_read(buffer, frame, size) ? buffer : nullptr;
+}
+
+// From the top frame toward the root: every frame's image and the distinct code objects.
+bool StackRead::collect(size_t cap, bool& capped) noexcept
+{
+    s_.frame_count = 0;
+    s_.visited.clear();
+    s_.code_slots.clear();
+    code_count_ = 0;
+    uintptr_t frame = top_frame_;
+    while (frame != 0 && s_.frame_count < cap) {
+        bool fresh = false;
+        s_.visited.find(frame, fresh);
+        if (!fresh) {
+            return false;  // a cycle
+        }
+        FrameRecord& record = s_.frames[s_.frame_count];
+        const unsigned char* image = frame_image(frame, record.image);
+        if (image == nullptr) {
+            return false;
+        }
+        if (image != record.image) {
+            std::memcpy(record.image, image, layout_.frame_size);
+        }
+        record.address = frame;
+        auto code = load_field<uintptr_t>(record.image, layout_.frame_code);
+        AddressSet::Slot& slot = s_.code_slots.find(code, fresh);
+        if (fresh) {
+            slot.value = static_cast<uint32_t>(code_count_);
+            s_.codes[code_count_++] = code;
+        }
+        record.code_index = slot.value;
+        ++s_.frame_count;
+        frame = load_field<uintptr_t>(record.image, layout_.frame_previous);
+    }
+    capped = frame != 0;
+    return true;
+}
+
+// One call: the thread's top (cframe, its current frame, that frame's code) as it is now, then
+// every code object's header. The top read first so a bad code pointer cannot hide it.
+bool StackRead::read_codes_and_recheck(const ThreadRef& thread, uintptr_t cframe) noexcept
+{
+    uintptr_t cframe_now = 0;
+    long tid_now = 0;
+    uintptr_t top_now = 0;
+    uintptr_t code_now = 0;
+    ReadPiece* pieces = s_.pieces;
+    pieces[0] = {&cframe_now, thread.tstate + layout_.tstate_cframe, sizeof cframe_now};
+    pieces[1] = {&tid_now, thread.tstate + layout_.tstate_native_thread_id, sizeof tid_now};
+    pieces[2] = {&top_now, cframe + layout_.cframe_current_frame, sizeof top_now};
+    pieces[3] = {&code_now, top_frame_ + layout_.frame_code, sizeof code_now};
+    constexpr size_t kMarks = 4;
+    for (size_t i = 0; i < code_count_; ++i) {
+        pieces[kMarks + i] = {s_.code_headers[i], s_.codes[i], layout_.code_header_size};
+    }
+    safe_read_pieces(pieces, kMarks + code_count_, s_.ok);
+    if (!s_.ok[0] || !s_.ok[1] || tid_now != thread.native_tid) {
+        return false;  // freed, or reused by another thread
+    }
+    uintptr_t code_then = load_field<uintptr_t>(s_.frames[0].image, layout_.frame_code);
+    if (cframe_now != cframe || !s_.ok[2] || top_now != top_frame_ || !s_.ok[3] ||
+        code_now != code_then) {
+        moved_ = true;
+    }
+    return true;
+}
+
+Outcome StackRead::run(const ThreadRef& thread, RawFrame* out, size_t max, size_t& count) noexcept
+{
+    count = 0;
+    ThreadImage image;
+    if (!read_thread_image(layout_, thread.tstate, image) ||
+        load_field<long>(image.bytes, layout_.tstate_native_thread_id) != thread.native_tid) {
+        return Outcome::Gone;  // freed, or reused by another thread
+    }
+    auto cframe = load_field<uintptr_t>(image.bytes, layout_.tstate_cframe);
+    if (cframe == 0) {
+        return Outcome::Stable;
+    }
+    const size_t stack = layout_.tstate_datastack_chunk;
+    if (!copy_top(cframe, load_field<uintptr_t>(image.bytes, stack),
+                  load_field<uintptr_t>(image.bytes, stack + kTstateDatastackTop),
+                  load_field<uintptr_t>(image.bytes, stack + kTstateDatastackLimit))) {
+        return Outcome::Gone;
+    }
+    if (top_frame_ == 0) {
+        return moved_ ? Outcome::Moved : Outcome::Stable;
+    }
+    bool capped = false;
+    if (!collect(max + kExtraSteps, capped)) {
+        return Outcome::Invalid;
+    }
+    if (auto hook = g_between_reads.load(std::memory_order_relaxed)) {
+        hook();
+    }
+    if (!read_codes_and_recheck(thread, cframe)) {
+        return Outcome::Gone;
+    }
+    for (size_t i = 0; i < s_.frame_count && count < max; ++i) {
+        const FrameRecord& record = s_.frames[i];
+        const unsigned char* code =
+            s_.ok[4 + record.code_index] ? s_.code_headers[record.code_index] : nullptr;
+        WalkedFrame walked{};
+        switch (describe_frame(layout_, record.address, record.image, code, &SafeReader::read,
+                               walked)) {
+        case FrameKind::Complete:
+            out[count++] = RawFrame{&walked.entry->info, walked.line};
+            break;
+        case FrameKind::Incomplete:
+            break;
+        case FrameKind::Bad:
+        case FrameKind::CacheFull:
+            return Outcome::Invalid;
+        }
+    }
+    if (capped && count < max) {
+        return Outcome::Invalid;  // more skipped frames than any real stack has: a loop
+    }
+    return moved_ ? Outcome::Moved : Outcome::Stable;
 }
 
 }  // namespace
@@ -115,34 +463,53 @@ long list_threads(ThreadRef* out, size_t max) noexcept
 long read_thread_stack(const ThreadRef& thread, RawFrame* out, size_t max) noexcept
 {
     const Layout* layout = current_layout();
-    if (layout == nullptr || thread.tstate == 0) {
+    if (layout == nullptr || thread.tstate == 0 || layout->frame_size > kFrameBytes ||
+        layout->code_header_size > kCodeBytes) {
         return -1;
     }
     if (failpoint(Failpoint::StackCapture)) {
         return -1;  // as if the chain were torn
     }
-    // The walk starts from the thread's top frame as it is now, not as list_threads saw it:
-    // the stack returned is one consistent snapshot, taken between the two marks.
-    TopMark before;
-    if (!read_top_mark(*layout, thread.tstate, thread.native_tid, before)) {
-        return -1;
+    if (max > kMaxRecords - kExtraSteps) {
+        max = kMaxRecords - kExtraSteps;
     }
-    size_t written = 0;
-    size_t count = 0;
-    WalkStatus status = walk_frames<SafeReader>(
-        *layout, before.frame, max,
-        [&](const WalkedFrame& frame) {
-            out[written++] = RawFrame{&frame.entry->info, frame.line};
-        },
-        count);
-    if (status != WalkStatus::Ok) {
-        return -1;
+    ScratchGuard guard;
+    // A read of a running thread is retried once when its top moved; a second move is the
+    // normal case for a thread running Python, and its stack is taken (see the file comment).
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        size_t count = 0;
+        StackRead read(*layout, g_scratch);
+        switch (read.run(thread, out, max, count)) {
+        case Outcome::Gone:
+            return -1;
+        case Outcome::Stable:
+            return static_cast<long>(count);
+        case Outcome::Invalid:
+            if (attempt == 1) {
+                return -1;
+            }
+            break;  // perhaps torn: the next read decides
+        case Outcome::Moved:
+            if (attempt == 1) {
+                g_reads_moved.fetch_add(1, std::memory_order_relaxed);
+                return static_cast<long>(count);
+            }
+            break;
+        }
     }
-    TopMark after;
-    if (!read_top_mark(*layout, thread.tstate, thread.native_tid, after) || !(after == before)) {
-        return -1;  // torn: the thread moved while we walked
-    }
-    return static_cast<long>(count);
+    return -1;
 }
+
+uint64_t remote_reads_moved() noexcept
+{
+    return g_reads_moved.load(std::memory_order_relaxed);
+}
+
+namespace detail {
+void remote_read_hook_for_testing(void (*hook)()) noexcept
+{
+    g_between_reads.store(hook, std::memory_order_relaxed);
+}
+}  // namespace detail
 
 }  // namespace sciagraph::core::python

@@ -4,6 +4,7 @@
 #include "layout_311.h"
 #include "python.h"
 
+#include <atomic>
 #include <cstdio>
 
 #include <dlfcn.h>
@@ -13,7 +14,7 @@ namespace {
 
 Symbols g_symbols;
 const Layout* g_layout = nullptr;
-bool g_is_python = false;
+std::atomic<bool> g_is_python{false};  // set in the constructor, read by every thread
 
 template <typename Fn>
 void lookup(Fn& out, const char* name) noexcept
@@ -56,10 +57,10 @@ bool resolve_symbols() noexcept
     // caller holds the recursion guard in any case.
     lookup(g_symbols.is_initialized, "Py_IsInitialized");
     if (g_symbols.is_initialized == nullptr) {
-        g_is_python = false;
+        g_is_python.store(false, std::memory_order_release);
         return false;
     }
-    g_is_python = true;
+    g_is_python.store(true, std::memory_order_release);
     g_symbols.py_version = reinterpret_cast<const uint32_t*>(lookup_address("Py_Version"));
     if (g_symbols.py_version == nullptr) {
         return true;  // Python older than 3.11: version_supported() says so
@@ -92,7 +93,7 @@ bool resolve_symbols() noexcept
 
 bool is_python() noexcept
 {
-    return g_is_python;
+    return g_is_python.load(std::memory_order_acquire);
 }
 
 uint32_t version_hex() noexcept
@@ -108,7 +109,7 @@ bool version_supported(char* why, size_t why_size) noexcept
         }
         return false;
     };
-    if (!g_is_python) {
+    if (!g_is_python.load(std::memory_order_acquire)) {
         return say("this process is not CPython");
     }
     uint32_t version = version_hex();

@@ -27,7 +27,7 @@ struct Stats {
     uint64_t samples;       // thread samples taken
     uint64_t failed_reads;  // samples whose stack could not be read (counted, dropped)
     double sampler_cpu_seconds;
-    double wall_seconds;    // since the sampler started
+    double wall_seconds;  // since the sampler started
 };
 Stats stats() noexcept;
 

@@ -22,17 +22,21 @@ def _sciagraph_bootstrap():
 
 
 def _sciagraph_chain():
+    import importlib.machinery
+    import importlib.util
     import os
     import sys
 
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
-    del sys.modules["sitecustomize"]
-    try:
-        import sitecustomize  # noqa: F401  the one the job would have run
-    except ImportError as error:
-        if error.name != "sitecustomize":
-            raise
+    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", sys.path)
+    if spec is None or spec.loader is None:
+        return
+    # The import system returns whatever sys.modules holds under our name once this module has
+    # run, so the job sees the other sitecustomize as `sitecustomize`, as without sciagraph.
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["sitecustomize"] = module
+    spec.loader.exec_module(module)
 
 
 _sciagraph_bootstrap()

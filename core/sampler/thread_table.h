@@ -1,0 +1,56 @@
+// core/sampler/thread_table.h — what the sampler remembers of each thread between ticks, in a
+// fixed open-addressing table keyed by TID. The storage is given by the caller (arena memory in
+// the core, a vector in tests): no allocation, ever. Only the sampler thread touches it.
+//
+// Threads come and go all the time (pools, 64 short-lived threads): every entry records the
+// last pass that saw its thread, and evict_unseen() drops the others, so dead threads never
+// fill the table. Deletion shifts later entries back (no tombstones), so lookups stay short
+// under any amount of churn.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace sciagraph::core::sampler {
+
+struct ThreadSlot {
+    int32_t tid;           // 0: free slot
+    uint32_t stack;        // cached StackId of the last full read; 0: none cached
+    uintptr_t tstate;      // PyThreadState the TID belonged to (0 for native threads)
+    uintptr_t top_frame;   // its top frame at the last full read
+    int64_t last_wall_ns;  // this thread's next sample is weighted from here
+    int64_t last_cpu_ns;   // its CPU clock at last_wall_ns (less the carried rest)
+    int64_t read_cpu_ns;   // its CPU clock when the cached stack was read
+    int64_t seen_cpu_ns;   // its CPU clock at its previous sample (did it run since?)
+    uint64_t seen_pass;    // the last pass (tick or native scan) that listed this thread
+};
+
+class ThreadTable {
+public:
+    // `capacity` must be a power of two; at most 3/4 of it is filled (short probe chains).
+    // `slots` must be zeroed (arena memory is): attaching touches none of its pages.
+    void attach(ThreadSlot* slots, size_t capacity) noexcept;
+    void clear() noexcept;
+
+    ThreadSlot* find(int32_t tid) noexcept;
+    // The thread's slot, or a new zeroed one holding only `tid` (`inserted` tells which);
+    // nullptr when the table is full.
+    ThreadSlot* find_or_insert(int32_t tid, bool& inserted) noexcept;
+    // `slot` comes from find/find_or_insert; pointers to other slots are invalid afterwards.
+    void erase(ThreadSlot* slot) noexcept;
+    // Drops every entry whose seen_pass != `pass`; returns how many.
+    size_t evict_unseen(uint64_t pass) noexcept;
+
+    size_t size() const noexcept { return size_; }
+    size_t max_size() const noexcept { return capacity_ - capacity_ / 4; }
+
+private:
+    size_t home(int32_t tid) const noexcept;
+    void erase_at(size_t index) noexcept;
+
+    ThreadSlot* slots_ = nullptr;
+    size_t capacity_ = 0;
+    size_t size_ = 0;
+};
+
+}  // namespace sciagraph::core::sampler

@@ -1,0 +1,118 @@
+// core/sampler/tick.h — one tick of the time sampler: every Python thread's stack and interval,
+// and now and then the threads that have no Python thread state.
+//
+// The Python and stack-table calls go through a Backend of plain function pointers, so the tick
+// logic (stack cache, retries, TID reuse, churn) is tested with fake threads and the real ones
+// are only bound in time_sampler.cpp.
+#pragma once
+
+#include "python/python.h"
+#include "stack_table.h"
+#include "thread_table.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace sciagraph::core::sampler {
+
+struct Backend {
+    bool (*python_readable)();  // the layout check passed: Python state may be read
+    long (*list_threads)(python::ThreadRef* out, size_t max);
+    long (*read_thread_stack)(const python::ThreadRef& thread, python::RawFrame* out, size_t max);
+    StackId (*intern_stack)(const python::RawFrame* leaf_first, size_t count, PseudoFrame root);
+    StackId (*intern_pseudo)(PseudoFrame frame);
+    void (*add_time)(StackId stack, uint64_t cpu_us, uint64_t wait_us);
+    long (*list_tasks)(int32_t* out, size_t max);
+    int64_t (*thread_cpu_ns)(int32_t tid);  // -1: the thread is gone
+    int64_t (*now_ns)();
+};
+
+// Counters the tick keeps; the sampler publishes them as Stats.
+struct TickCounters {
+    uint64_t samples = 0;          // Python thread samples charged (cached stacks included)
+    uint64_t failed_reads = 0;     // samples charged to [unreadable stack] after a retry
+    uint64_t read_attempts = 0;    // stack reads, retries included
+    uint64_t failed_attempts = 0;  // of which failed (torn, unreadable, thread gone)
+    uint64_t cached = 0;           // samples that reused a cached stack
+    uint64_t native_charges = 0;   // [native thread] charges with CPU
+    uint64_t dropped_threads = 0;  // threads skipped because a table was full
+    uint64_t listings = 0;         // Python thread lists read
+};
+
+// What made time profiling stop; static strings (they go into the dump as they are). Arrays,
+// not pointers to literals: one object, so one address in every translation unit.
+namespace stop_reason {
+inline constexpr char kTableFull[] = "the stack table is full";
+inline constexpr char kReadFailures[] = "too many Python stacks could not be read";
+inline constexpr char kNoMemory[] = "no memory for the sampler's thread tables";
+}  // namespace stop_reason
+
+class Ticker {
+public:
+    static constexpr size_t kMaxPythonThreads = 2048;
+    static constexpr size_t kMaxTasks = 4096;
+    static constexpr size_t kMaxFrames = 512;
+    static constexpr unsigned kTicksPerNativeScan = 10;
+    // The Python thread list is read again on every tick after one in which a Python thread
+    // ran (only running code creates threads), and at least every kTicksPerListing ticks (a
+    // native thread taking a thread state). Listing is most of a tick's cost; a job whose
+    // threads all wait skips it.
+    static constexpr unsigned kTicksPerListing = 10;
+
+    // Takes its memory from the arena (false: none left). Called once; reset() reuses it.
+    bool init(const Backend& backend, int32_t own_tid, int64_t start_ns) noexcept;
+    // Before a new sampling run in the same memory (fork child): forgets every thread.
+    void reset(int32_t own_tid, int64_t start_ns) noexcept;
+
+    // One tick. Returns nullptr, or the reason time profiling must stop.
+    const char* tick() noexcept;
+
+    const TickCounters& counters() const noexcept { return counters_; }
+
+    // For tests: the memory a Ticker needs, given rather than taken from the arena.
+    struct Memory {
+        ThreadSlot* python_slots;  // 2 * kMaxPythonThreads
+        ThreadSlot* native_slots;  // 2 * kMaxTasks
+        python::ThreadRef* refs;   // kMaxPythonThreads
+        int32_t* tids;             // kMaxTasks
+        python::RawFrame* frames;  // kMaxFrames
+    };
+    void init_with(const Backend& backend,
+                   const Memory& memory,
+                   int32_t own_tid,
+                   int64_t start_ns) noexcept;
+
+private:
+    const char* sample_python(bool& unreadable) noexcept;
+    const char* sample_thread(const python::ThreadRef& ref) noexcept;
+    StackId stack_of(ThreadSlot& slot,
+                     const python::ThreadRef& ref,
+                     int64_t cpu_ns,
+                     bool& read_failed) noexcept;
+    bool must_list() const noexcept;
+    const char* sample_native() noexcept;
+    const char* note_read(bool failed) noexcept;
+
+    Backend backend_{};
+    Memory memory_{};
+    ThreadTable python_threads_;
+    ThreadTable native_threads_;
+    int32_t own_tid_ = 0;
+    uint64_t tick_ = 0;
+    uint64_t scan_ = 0;
+    unsigned ticks_since_scan_ = 0;
+    int64_t previous_tick_ns_ = 0;
+    int64_t previous_scan_ns_ = 0;
+    long listed_ = 0;  // thread refs in memory_.refs from the last listing
+    unsigned ticks_since_listing_ = 0;
+    bool listing_fresh_ = false;   // memory_.refs was listed this tick
+    bool python_moved_ = true;     // a Python thread ran (or came or went) last tick
+    size_t python_seen_ = 0;       // threads marked seen this tick (no sweep when all were)
+    bool python_sampled_ = false;  // this tick listed the Python threads
+    // The failure rate over a decaying window of samples (see note_read).
+    uint64_t window_samples_ = 0;
+    uint64_t window_failures_ = 0;
+    TickCounters counters_{};
+};
+
+}  // namespace sciagraph::core::sampler

@@ -1,0 +1,296 @@
+// core/sampler/time_sampler.cpp — the sampler thread's life: start, the tick loop, stop, fork.
+//
+// The thread sleeps on a futex with an absolute CLOCK_MONOTONIC deadline rather than in
+// clock_nanosleep: same clock and precision, but stop() can wake it at once without sending a
+// signal (the sampler never sends signals).
+#include "time_sampler.h"
+
+#include "clocks.h"
+#include "disable.h"
+#include "dump_writer.h"
+#include "failpoints.h"
+#include "jitter.h"
+#include "python/python.h"
+#include "recursion_guard.h"
+#include "stack_table.h"
+#include "task_list.h"
+#include "tick.h"
+
+#include <atomic>
+#include <csignal>
+
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace sciagraph::core::sampler {
+namespace {
+
+constexpr const char* kCannotStart = "the sampler thread could not be started";
+constexpr const char* kInternalError = "internal error in the time sampler";
+constexpr size_t kStackBytes = size_t{1} << 20;  // the dump writer runs on this thread too
+constexpr int64_t kJoinWaitNs = 200'000'000;     // stop() never delays the job's exit longer
+constexpr int64_t kMaxIdleIntervalNs = 100'000'000;
+
+struct State {
+    Settings settings{};
+    bool configured = false;  // start() was called: a fork child restarts the thread
+    bool thread_started = false;
+    pthread_t thread{};
+    std::atomic<uint32_t> stop_word{0};  // the futex: 1 = stop
+    std::atomic<bool> sampling{false};   // time profiling on
+    std::atomic<const char*> stopped_reason{nullptr};
+    std::atomic<uint64_t> samples{0};
+    std::atomic<uint64_t> failed_reads{0};
+    std::atomic<int64_t> sampler_cpu_ns{0};
+    std::atomic<int64_t> start_ns{0};
+    std::atomic<int64_t> end_ns{0};  // 0 while running
+    Ticker ticker;                   // touched by the sampler thread alone
+    bool ticker_ready = false;
+};
+State g_state;
+
+bool python_readable() noexcept
+{
+    return python::is_python() && python::layout_checked();
+}
+
+long read_stack(const python::ThreadRef& thread, python::RawFrame* out, size_t max) noexcept
+{
+    if (failpoint(Failpoint::SamplerRead)) {
+        return -1;  // as a thread state freed under us would read
+    }
+    return python::read_thread_stack(thread, out, max);
+}
+
+int64_t cpu_of(int32_t tid) noexcept
+{
+    return thread_cpu_ns(tid);
+}
+
+int64_t now_of() noexcept
+{
+    return monotonic_ns();
+}
+
+const Backend kBackend{python_readable, python::list_threads, read_stack,     intern_stack,
+                       intern_pseudo,   stack_add_time,       list_task_tids, cpu_of,
+                       now_of};
+
+void stop_time_profiling(const char* reason) noexcept
+{
+    g_state.sampling.store(false, std::memory_order_relaxed);
+    const char* expected = nullptr;
+    if (g_state.stopped_reason.compare_exchange_strong(expected, reason)) {
+        print_line("time profiling stopped: ", reason);
+    }
+}
+
+// Sleeps until `deadline_ns` (CLOCK_MONOTONIC) or until stop() sets the stop word.
+void sleep_until(int64_t deadline_ns) noexcept
+{
+    while (g_state.stop_word.load(std::memory_order_acquire) == 0 && monotonic_ns() < deadline_ns) {
+        timespec deadline{static_cast<time_t>(deadline_ns / 1'000'000'000),
+                          static_cast<long>(deadline_ns % 1'000'000'000)};
+        syscall(SYS_futex, reinterpret_cast<uint32_t*>(&g_state.stop_word),
+                FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, 0u, &deadline, nullptr,
+                FUTEX_BITSET_MATCH_ANY);
+    }
+}
+
+void publish_counters() noexcept
+{
+    const TickCounters& counters = g_state.ticker.counters();
+    g_state.samples.store(counters.samples, std::memory_order_relaxed);
+    g_state.failed_reads.store(counters.failed_reads, std::memory_order_relaxed);
+}
+
+void sample_once() noexcept
+{
+    try {
+        if (const char* reason = g_state.ticker.tick()) {
+            stop_time_profiling(reason);
+        }
+    } catch (...) {
+        stop_time_profiling(kInternalError);  // nothing in a tick throws; this is the backstop
+    }
+    publish_counters();
+}
+
+void run_loop() noexcept
+{
+    const auto own_tid = static_cast<int32_t>(gettid());
+    const int64_t start = g_state.start_ns.load(std::memory_order_relaxed);
+    if (g_state.sampling.load(std::memory_order_relaxed)) {
+        if (g_state.ticker_ready) {
+            g_state.ticker.reset(own_tid, start);
+        } else if (g_state.ticker.init(kBackend, own_tid, start)) {
+            g_state.ticker_ready = true;
+        } else {
+            stop_time_profiling(stop_reason::kNoMemory);
+        }
+    }
+    const unsigned hz = g_state.settings.hz == 0 ? 1 : g_state.settings.hz;
+    IntervalJitter jitter(1'000'000'000ull / hz,
+                          static_cast<uint64_t>(start) ^ static_cast<uint64_t>(own_tid));
+    int64_t idle_ns = static_cast<int64_t>(g_state.settings.persist_ms) * 1'000'000;
+    idle_ns = idle_ns <= 0 || idle_ns > kMaxIdleIntervalNs ? kMaxIdleIntervalNs : idle_ns;
+
+    int64_t next = monotonic_ns();
+    while (g_state.stop_word.load(std::memory_order_acquire) == 0) {
+        const bool sampling = g_state.sampling.load(std::memory_order_relaxed);
+        const int64_t interval = sampling ? static_cast<int64_t>(jitter.next()) : idle_ns;
+        next += interval;
+        const int64_t now = monotonic_ns();
+        if (next < now) {
+            next = now + interval;  // fell behind (an overloaded machine): no burst of ticks
+        }
+        sleep_until(next);
+        if (g_state.stop_word.load(std::memory_order_acquire) != 0) {
+            break;
+        }
+        if (sampling && g_state.sampling.load(std::memory_order_relaxed)) {
+            sample_once();
+        }
+        g_state.sampler_cpu_ns.store(own_cpu_ns(), std::memory_order_relaxed);
+        persist_tick();
+    }
+    g_state.sampler_cpu_ns.store(own_cpu_ns(), std::memory_order_relaxed);
+}
+
+void* sampler_main(void*) noexcept
+{
+    RecursionGuard::set_permanently();  // nothing this thread does is tracked
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, nullptr);  // already inherited blocked; said again here
+    prctl(PR_SET_NAME, "sciagraph", 0, 0, 0);
+    try {
+        run_loop();
+    } catch (...) {
+        stop_time_profiling(kInternalError);
+    }
+    return nullptr;
+}
+
+bool start_thread() noexcept
+{
+    g_state.stop_word.store(0, std::memory_order_relaxed);
+    g_state.start_ns.store(monotonic_ns(), std::memory_order_relaxed);
+    g_state.end_ns.store(0, std::memory_order_relaxed);
+    if (failpoint(Failpoint::SamplerStart)) {
+        stop_time_profiling(kCannotStart);  // as pthread_create failing (EAGAIN) would
+        return false;
+    }
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) != 0) {
+        stop_time_profiling(kCannotStart);
+        return false;
+    }
+    pthread_attr_setstacksize(&attr, kStackBytes);
+    // The new thread inherits this mask, so no signal can reach it before it runs: block all
+    // around pthread_create, then restore the caller's own mask.
+    sigset_t all;
+    sigset_t previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    const int error = pthread_create(&g_state.thread, &attr, sampler_main, nullptr);
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    pthread_attr_destroy(&attr);
+    if (error != 0) {
+        stop_time_profiling(kCannotStart);
+        return false;
+    }
+    g_state.thread_started = true;
+    return true;
+}
+
+}  // namespace
+
+bool start(const Settings& settings) noexcept
+{
+    RecursionGuard guard;  // pthread_create allocates (the new thread's TLS): not the job's
+    if (g_state.thread_started) {
+        return true;
+    }
+    g_state.settings = settings;
+    g_state.configured = true;
+    g_state.sampling.store(settings.sample_time && settings.hz > 0 &&
+                               g_state.stopped_reason.load() == nullptr,
+                           std::memory_order_relaxed);
+    return start_thread();
+}
+
+void stop() noexcept
+{
+    RecursionGuard guard;
+    if (!g_state.thread_started) {
+        return;
+    }
+    g_state.end_ns.store(monotonic_ns(), std::memory_order_relaxed);
+    g_state.stop_word.store(1, std::memory_order_release);
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&g_state.stop_word),
+            FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, nullptr, nullptr, 0);
+    timespec deadline{};
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    const int64_t until = to_ns(deadline) + kJoinWaitNs;
+    deadline = {static_cast<time_t>(until / 1'000'000'000),
+                static_cast<long>(until % 1'000'000'000)};
+    if (pthread_timedjoin_np(g_state.thread, nullptr, &deadline) == 0) {
+        g_state.thread_started = false;
+    }
+    // A thread stuck past the deadline is left behind: the process is exiting.
+
+    // A short job may end before the failure-rate rule was judged: say it now, with the
+    // whole run's numbers, so the dump and stderr tell why the time profile is unreadable.
+    const uint64_t samples = g_state.samples.load(std::memory_order_relaxed);
+    const uint64_t failed = g_state.failed_reads.load(std::memory_order_relaxed);
+    if (g_state.sampling.load(std::memory_order_relaxed) && failed > 0 && failed * 2 > samples) {
+        stop_time_profiling(stop_reason::kReadFailures);
+    }
+}
+
+void restart_in_child() noexcept
+{
+    RecursionGuard guard;
+    // Only the forking thread exists here: the sampler thread and its pthread_t are gone, and
+    // the per-thread tables describe the parent's threads (reset by the new thread).
+    g_state.thread_started = false;
+    g_state.samples.store(0, std::memory_order_relaxed);
+    g_state.failed_reads.store(0, std::memory_order_relaxed);
+    g_state.sampler_cpu_ns.store(0, std::memory_order_relaxed);
+    if (!g_state.configured) {
+        return;
+    }
+    // A parent whose time profiling stopped passes that on (same tables, same failures); the
+    // thread still runs in the child to persist its memory profile.
+    g_state.sampling.store(g_state.settings.sample_time && g_state.settings.hz > 0 &&
+                               g_state.stopped_reason.load() == nullptr,
+                           std::memory_order_relaxed);
+    start_thread();
+}
+
+Stats stats() noexcept
+{
+    const int64_t start = g_state.start_ns.load(std::memory_order_relaxed);
+    const int64_t end = g_state.end_ns.load(std::memory_order_relaxed);
+    const int64_t wall_ns = start == 0 ? 0 : (end != 0 ? end : monotonic_ns()) - start;
+    return Stats{g_state.samples.load(std::memory_order_relaxed),
+                 g_state.failed_reads.load(std::memory_order_relaxed),
+                 static_cast<double>(g_state.sampler_cpu_ns.load(std::memory_order_relaxed)) / 1e9,
+                 static_cast<double>(wall_ns) / 1e9};
+}
+
+const char* stopped_reason() noexcept
+{
+    return g_state.stopped_reason.load(std::memory_order_acquire);
+}
+
+bool running() noexcept
+{
+    return g_state.thread_started && g_state.stop_word.load(std::memory_order_relaxed) == 0;
+}
+
+}  // namespace sciagraph::core::sampler

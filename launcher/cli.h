@@ -1,0 +1,30 @@
+// launcher/cli.h — the whole command line: `run`, `report`, `debug failpoints`, --help,
+// --version. Parsing is separate from acting so that it can be tested on plain argument lists.
+#pragma once
+
+#include "cmd_report.h"
+#include "cmd_run.h"
+
+#include <string>
+#include <vector>
+
+namespace sciagraph::launcher {
+
+struct ParsedCli {
+    enum class Action { Run, Report, DebugFailpoints, Exit };
+    Action action = Action::Exit;
+    int exit_status = 0;  // for Exit
+    std::string out;      // for Exit: help or version text for stdout
+    std::string error;    // for Exit: one line for stderr (usage error), without the prefix
+    RunOptions run;
+    ReportArgs report;
+};
+
+// `args` are the arguments after argv[0]. Usage errors exit 125 under `run` (its contract:
+// sciagraph could not start the job) and 2 elsewhere, as usage errors usually do.
+ParsedCli parse_cli(const std::vector<std::string>& args);
+
+// `sciagraph debug failpoints`: every failpoint name of the core, one per line.
+int run_debug_failpoints(std::ostream& out);
+
+}  // namespace sciagraph::launcher

@@ -1,0 +1,45 @@
+// launcher/main.cpp — `sciagraph`: parses the command line and hands over to a subcommand.
+// Every failure becomes an exit status and one line on stderr; nothing escapes as a crash.
+#include "cli.h"
+#include "log.h"
+
+#include <exception>
+#include <iostream>
+
+#include <unistd.h>
+
+extern char** environ;
+
+int main(int argc, char** argv)
+{
+    using namespace sciagraph::launcher;
+    try {
+        const std::vector<std::string> args(argv + 1, argv + argc);
+        ParsedCli parsed = parse_cli(args);
+        switch (parsed.action) {
+        case ParsedCli::Action::Exit:
+            std::cout << parsed.out << std::flush;
+            if (!parsed.error.empty()) {
+                std::cerr << "sciagraph: " << parsed.error << std::endl;
+            }
+            return parsed.exit_status;
+        case ParsedCli::Action::DebugFailpoints:
+            return run_debug_failpoints(std::cout);
+        case ParsedCli::Action::Report:
+            return run_report(parsed.report);
+        case ParsedCli::Action::Run: {
+            std::vector<std::string> entries;
+            for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+                entries.emplace_back(*entry);
+            }
+            return run_run(parsed.run, env_map_from(environ), entries);
+        }
+        }
+    } catch (const std::exception& error) {
+        std::cerr << "sciagraph: internal error: " << error.what() << std::endl;
+    } catch (...) {
+        std::cerr << "sciagraph: internal error" << std::endl;
+    }
+    // Internal errors share the "could not start" status: most happen before the job starts.
+    return 125;
+}

@@ -1,0 +1,88 @@
+// launcher/output_dir.cpp
+#include "output_dir.h"
+
+#include "exit_codes.h"
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace sciagraph::launcher {
+namespace fs = std::filesystem;
+
+namespace {
+
+[[noreturn]] void refuse(const std::string& message)
+{
+    throw LaunchError(ExitCode::CannotStart, message);
+}
+
+// Closes a descriptor on every path out.
+struct Fd {
+    int fd;
+    ~Fd()
+    {
+        if (fd >= 0) {
+            ::close(fd);
+        }
+    }
+};
+
+}  // namespace
+
+fs::path default_output_dir(std::time_t now, pid_t pid)
+{
+    std::tm local{};
+    localtime_r(&now, &local);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &local);
+    return fs::path("sciagraph-result") / (std::string(stamp) + "-" + std::to_string(pid));
+}
+
+void prepare_output_dir(const fs::path& dir)
+{
+    const std::string shown = dir.string();
+    std::error_code error;
+    fs::create_directories(dir, error);
+    if (error) {
+        refuse("cannot create output directory " + shown + ": " + error.message());
+    }
+    if (!fs::is_directory(dir, error)) {
+        refuse("output directory " + shown + " exists and is not a directory");
+    }
+    if (!fs::is_empty(dir, error) || error) {
+        refuse("output directory " + shown +
+               (error ? " cannot be listed: " + error.message()
+                      : " is not empty; give a new one with -o"));
+    }
+    // Creating raw/ is the real test of writability (access(2) says yes to root on a
+    // read-only bind mount's directory modes, and no to nothing).
+    if (::mkdir((dir / "raw").c_str(), 0777) != 0) {
+        refuse("output directory " + shown + " is not writable: " + std::strerror(errno));
+    }
+}
+
+void write_new_file(const fs::path& dir, std::string_view name, std::string_view contents)
+{
+    const fs::path file = dir / name;
+    Fd out{::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666)};
+    if (out.fd < 0) {
+        refuse("cannot create " + file.string() + ": " + std::strerror(errno));
+    }
+    while (!contents.empty()) {
+        ssize_t written = ::write(out.fd, contents.data(), contents.size());
+        if (written < 0 && errno == EINTR) {
+            continue;
+        }
+        if (written <= 0) {
+            refuse("cannot write " + file.string() + ": " + std::strerror(errno));
+        }
+        contents.remove_prefix(static_cast<std::size_t>(written));
+    }
+}
+
+}  // namespace sciagraph::launcher

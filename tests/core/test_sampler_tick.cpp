@@ -1,0 +1,410 @@
+// Units of core/sampler/tick: one tick over fake threads (a fake interpreter, CPU clocks and
+// stack table bound through the Backend), so the cache, retries, TID reuse, churn and native
+// threads are checked without a running Python.
+#include "sampler/tick.h"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <vector>
+
+using namespace sciagraph::core;
+using namespace sciagraph::core::sampler;
+
+namespace {
+
+struct FakeThread {
+    uintptr_t tstate = 0;
+    uintptr_t top_frame = 0;
+    bool python = true;  // has a thread state
+    int64_t cpu_ns = 0;
+    uint32_t code = 1;      // its (one-frame) stack: code id and line
+    int failing_reads = 0;  // the next reads that fail
+};
+
+struct Charged {
+    uint64_t cpu_us = 0;
+    uint64_t wait_us = 0;
+};
+
+// Everything the fake backend sees; reset by each test's World.
+struct FakeState {
+    std::map<int32_t, FakeThread> threads;
+    int64_t now = 1'000'000'000;
+    bool readable = true;
+    bool table_full = false;
+    int reads = 0;
+    std::map<StackId, Charged> charged;
+    python::CodeInfo codes[16];
+};
+FakeState* g_fake = nullptr;
+
+constexpr StackId kPseudoBase = 1000;
+
+long fake_list_threads(python::ThreadRef* out, size_t max)
+{
+    size_t n = 0;
+    for (const auto& [tid, thread] : g_fake->threads) {
+        if (thread.python && n < max) {
+            out[n++] = python::ThreadRef{thread.tstate, tid, thread.top_frame};
+        }
+    }
+    return static_cast<long>(n);
+}
+
+long fake_read(const python::ThreadRef& ref, python::RawFrame* out, size_t)
+{
+    ++g_fake->reads;
+    auto& thread = g_fake->threads.at(static_cast<int32_t>(ref.native_tid));
+    if (thread.failing_reads > 0) {
+        --thread.failing_reads;
+        return -1;
+    }
+    out[0] = python::RawFrame{&g_fake->codes[thread.code], 10};
+    return 1;
+}
+
+StackId fake_intern_stack(const python::RawFrame* frames, size_t count, PseudoFrame root)
+{
+    REQUIRE(count == 1);
+    REQUIRE(static_cast<uint32_t>(root) == 0);
+    return g_fake->table_full ? 0 : static_cast<StackId>(frames[0].code - g_fake->codes);
+}
+
+StackId fake_intern_pseudo(PseudoFrame frame)
+{
+    return g_fake->table_full ? 0 : kPseudoBase + static_cast<StackId>(frame);
+}
+
+void fake_add_time(StackId stack, uint64_t cpu_us, uint64_t wait_us)
+{
+    g_fake->charged[stack].cpu_us += cpu_us;
+    g_fake->charged[stack].wait_us += wait_us;
+}
+
+long fake_list_tasks(int32_t* out, size_t max)
+{
+    size_t n = 0;
+    for (const auto& entry : g_fake->threads) {
+        if (n < max) {
+            out[n++] = entry.first;
+        }
+    }
+    return static_cast<long>(n);
+}
+
+int64_t fake_cpu(int32_t tid)
+{
+    const auto it = g_fake->threads.find(tid);
+    return it == g_fake->threads.end() ? -1 : it->second.cpu_ns;
+}
+
+const Backend kFakeBackend{[] { return g_fake->readable; },
+                           fake_list_threads,
+                           fake_read,
+                           fake_intern_stack,
+                           fake_intern_pseudo,
+                           fake_add_time,
+                           fake_list_tasks,
+                           fake_cpu,
+                           [] { return g_fake->now; }};
+
+constexpr int32_t kSamplerTid = 99;
+constexpr int64_t kTick = 10'000'000;
+
+struct World {
+    World()
+        : python_slots(2 * Ticker::kMaxPythonThreads), native_slots(2 * Ticker::kMaxTasks),
+          refs(Ticker::kMaxPythonThreads), tids(Ticker::kMaxTasks), frames(Ticker::kMaxFrames)
+    {
+        g_fake = &state;
+        ticker.init_with(
+            kFakeBackend,
+            {python_slots.data(), native_slots.data(), refs.data(), tids.data(), frames.data()},
+            kSamplerTid, state.now);
+    }
+    ~World() { g_fake = nullptr; }
+
+    FakeThread& python_thread(int32_t tid, uintptr_t top_frame = 0x1000, uint32_t code = 1)
+    {
+        FakeThread& thread = state.threads[tid];
+        thread.tstate = 0x7000 + static_cast<uintptr_t>(tid);
+        thread.top_frame = top_frame;
+        thread.code = code;
+        return thread;
+    }
+
+    // Advances time by one tick; `busy` threads use all of it as CPU.
+    const char* tick(std::initializer_list<int32_t> busy = {})
+    {
+        state.now += kTick;
+        for (int32_t tid : busy) {
+            state.threads[tid].cpu_ns += kTick;
+        }
+        return ticker.tick();
+    }
+
+    Charged charged(StackId stack) { return state.charged[stack]; }
+    Charged pseudo(PseudoFrame frame) { return charged(kPseudoBase + static_cast<StackId>(frame)); }
+
+    FakeState state;
+    std::vector<ThreadSlot> python_slots;
+    std::vector<ThreadSlot> native_slots;
+    std::vector<python::ThreadRef> refs;
+    std::vector<int32_t> tids;
+    std::vector<python::RawFrame> frames;
+    Ticker ticker;
+};
+
+}  // namespace
+
+TEST_CASE("tick: a computing thread is charged CPU, a sleeping one waiting", "[sampler]")
+{
+    World world;
+    world.python_thread(1, 0x1000, 1);
+    world.python_thread(2, 0x2000, 2);
+    for (int i = 0; i < 200; ++i) {
+        REQUIRE(world.tick({1}) == nullptr);
+    }
+    CHECK(world.charged(1).cpu_us == 200 * 10'000);
+    CHECK(world.charged(1).wait_us == 0);
+    CHECK(world.charged(2).cpu_us == 0);
+    CHECK(world.charged(2).wait_us == 200 * 10'000);
+    CHECK(world.ticker.counters().samples == 400);
+}
+
+TEST_CASE("tick: a thread whose CPU clock did not move keeps its cached stack", "[sampler]")
+{
+    World world;
+    world.python_thread(1);
+    for (int i = 0; i < 50; ++i) {
+        world.tick();
+    }
+    CHECK(world.state.reads == 1);
+    CHECK(world.ticker.counters().cached == 49);
+    world.tick({1});  // it ran: read again
+    CHECK(world.state.reads == 2);
+    world.state.threads[1].top_frame = 0x3000;  // a new frame without CPU cannot happen, but
+    world.tick();                               // the cache is keyed by it all the same
+    CHECK(world.state.reads == 3);
+}
+
+TEST_CASE("tick: a torn read is retried once, then charged to the unreadable stack", "[sampler]")
+{
+    World world;
+    world.python_thread(1).failing_reads = 1;
+    world.tick({1});
+    CHECK(world.ticker.counters().failed_reads == 0);
+    CHECK(world.charged(1).cpu_us == 10'000);
+
+    world.state.threads[1].failing_reads = 2;
+    world.tick({1});
+    CHECK(world.ticker.counters().failed_reads == 1);
+    CHECK(world.pseudo(PseudoFrame::SamplerError).cpu_us == 10'000);
+    CHECK(world.ticker.counters().samples == 2);
+}
+
+TEST_CASE("tick: reads that keep failing stop time profiling", "[sampler]")
+{
+    World world;
+    world.python_thread(1).failing_reads = 1'000'000;
+    const char* reason = nullptr;
+    int ticks = 0;
+    while (reason == nullptr && ticks < 1000) {
+        reason = world.tick({1});
+        ++ticks;
+    }
+    CHECK(reason == stop_reason::kReadFailures);
+    CHECK(ticks == 20);
+    // Every sampled interval was still charged, to [unreadable stack].
+    CHECK(world.pseudo(PseudoFrame::SamplerError).cpu_us == 20 * 10'000);
+}
+
+TEST_CASE("tick: occasional failures among many good reads do not stop it", "[sampler]")
+{
+    World world;
+    world.python_thread(1);
+    for (int i = 0; i < 3000; ++i) {
+        world.state.threads[1].failing_reads = i % 5 == 0 ? 2 : 0;  // 20% fail for good
+        REQUIRE(world.tick({1}) == nullptr);
+    }
+    CHECK(world.ticker.counters().failed_reads == 600);
+}
+
+TEST_CASE("tick: a thread with no Python frame is charged to the no-Python-frame stack",
+          "[sampler]")
+{
+    World world;
+    world.python_thread(1, 0);
+    world.tick({1});
+    CHECK(world.pseudo(PseudoFrame::NoPythonFrame).cpu_us == 10'000);
+    CHECK(world.state.reads == 0);
+}
+
+TEST_CASE("tick: a TID charged once per tick even when two thread states claim it", "[sampler]")
+{
+    World world;
+    world.python_thread(1, 0x1000, 1);
+    world.tick({1});
+    // 3.11: a thread state preallocated by threading.Thread.start() carries its creator's TID
+    // until the new thread runs. Listed first (the newest), it must not take the sample.
+    python::ThreadRef refs[2] = {{0x9999, 1, 0}, {world.state.threads[1].tstate, 1, 0x1000}};
+    static python::ThreadRef* s_refs = refs;
+    Backend backend = kFakeBackend;
+    backend.list_threads = [](python::ThreadRef* out, size_t) -> long {
+        out[0] = s_refs[0];
+        out[1] = s_refs[1];
+        return 2;
+    };
+    world.ticker.init_with(backend,
+                           {world.python_slots.data(), world.native_slots.data(), world.refs.data(),
+                            world.tids.data(), world.frames.data()},
+                           kSamplerTid, world.state.now);
+    world.state.charged.clear();
+    for (int i = 0; i < 10; ++i) {
+        world.tick({1});
+    }
+    CHECK(world.charged(1).cpu_us == 10 * 10'000);
+    CHECK(world.pseudo(PseudoFrame::NoPythonFrame).cpu_us == 0);
+    CHECK(world.pseudo(PseudoFrame::NoPythonFrame).wait_us == 0);
+}
+
+TEST_CASE("tick: a thread that ended is forgotten, and its TID reused starts afresh", "[sampler]")
+{
+    World world;
+    world.python_thread(1, 0x1000, 1);
+    world.tick({1});
+    world.state.threads.erase(1);
+    world.tick();
+    // The kernel gives TID 1 to a new thread with a new thread state and its own CPU clock.
+    FakeThread& reborn = world.python_thread(1, 0x5000, 2);
+    reborn.tstate = 0xabcd;
+    reborn.cpu_ns = 4'000'000;
+    world.tick();
+    CHECK(world.charged(2).cpu_us == 4'000);  // its own CPU, not a delta from the old thread
+    CHECK(world.charged(2).wait_us == 6'000);
+}
+
+TEST_CASE("tick: totals stay equal to wall time per thread under churn of short threads",
+          "[sampler]")
+{
+    World world;
+    int32_t next_tid = 100;
+    std::vector<int32_t> alive;
+    int64_t thread_ticks = 0;
+    for (int tick = 0; tick < 3000; ++tick) {
+        if (tick % 4 == 0 && !alive.empty()) {
+            world.state.threads.erase(alive.front());
+            alive.erase(alive.begin());
+        }
+        while (alive.size() < 64) {
+            alive.push_back(next_tid);
+            FakeThread& thread = world.python_thread(next_tid, 0x1000, 1 + next_tid % 8);
+            thread.cpu_ns = 0;
+            ++next_tid;
+        }
+        world.state.now += kTick;
+        for (int32_t tid : alive) {
+            world.state.threads[tid].cpu_ns += tid % 2 == 0 ? kTick : kTick / 4;
+        }
+        REQUIRE(world.ticker.tick() == nullptr);
+        thread_ticks += static_cast<int64_t>(alive.size());
+    }
+    uint64_t total_us = 0;
+    for (const auto& [stack, charged] : world.state.charged) {
+        total_us += charged.cpu_us + charged.wait_us;
+    }
+    CHECK(total_us == static_cast<uint64_t>(thread_ticks) * 10'000);
+    CHECK(world.ticker.counters().dropped_threads == 0);
+}
+
+TEST_CASE("tick: native threads are charged their CPU, idle ones nothing", "[sampler]")
+{
+    World world;
+    world.python_thread(1);
+    world.state.threads[50].python = false;  // a BLAS worker, computing
+    world.state.threads[51].python = false;  // an idle pool thread
+    world.state.threads[kSamplerTid].python = false;
+    for (int i = 0; i < 100; ++i) {
+        world.state.threads[kSamplerTid].cpu_ns += 100'000;
+        world.tick({1, 50});
+    }
+    const Charged native = world.pseudo(PseudoFrame::NativeThread);
+    // Scans every 10 ticks; the first scan covers the time since start.
+    CHECK(native.cpu_us == 100 * 10'000);
+    CHECK(native.wait_us == 0);
+    CHECK(world.charged(1).cpu_us == 100 * 10'000);  // the Python thread is not counted twice
+    CHECK(world.ticker.counters().native_charges == 10);
+}
+
+TEST_CASE("tick: before the layout check only native CPU is charged", "[sampler]")
+{
+    World world;
+    world.state.readable = false;
+    world.python_thread(1);
+    for (int i = 0; i < 10; ++i) {
+        world.tick({1});
+    }
+    CHECK(world.state.reads == 0);
+    CHECK(world.pseudo(PseudoFrame::NativeThread).cpu_us == 10 * 10'000);
+}
+
+TEST_CASE("tick: a full stack table stops time profiling", "[sampler]")
+{
+    World world;
+    world.python_thread(1);
+    world.state.table_full = true;
+    CHECK(world.tick({1}) == stop_reason::kTableFull);
+}
+
+TEST_CASE("tick: threads first seen after the layout check are charged one interval", "[sampler]")
+{
+    World world;
+    world.state.readable = false;
+    world.python_thread(1);
+    for (int i = 0; i < 5; ++i) {
+        world.tick({1});  // interpreter start-up: before the bootstrap's check
+    }
+    world.state.readable = true;
+    world.state.charged.clear();
+    world.tick({1});
+    CHECK(world.charged(1).cpu_us == 10'000);
+    CHECK(world.charged(1).wait_us == 0);
+}
+
+TEST_CASE("tick: the thread list is not read again while every Python thread waits", "[sampler]")
+{
+    World world;
+    world.python_thread(1);
+    world.python_thread(2, 0);
+    world.tick();
+    world.tick();  // nothing ran in the first interval: from here on the list is reused
+    const uint64_t before = world.ticker.counters().listings;
+    for (int i = 0; i < 30; ++i) {
+        world.tick();
+    }
+    CHECK(world.ticker.counters().listings - before <= 3);  // once per kTicksPerListing
+    CHECK(world.charged(1).wait_us == 32 * 10'000);
+    CHECK(world.pseudo(PseudoFrame::NoPythonFrame).wait_us == 32 * 10'000);
+
+    // Thread 2 runs and enters Python while the old list (top frame 0) is reused: its stack is
+    // read, not taken for an idle thread state; the next tick lists again.
+    world.state.threads[2].top_frame = 0x4000;
+    world.state.threads[2].code = 3;
+    const uint64_t listed = world.ticker.counters().listings;
+    world.tick({2});
+    world.tick({2});
+    CHECK(world.charged(3).cpu_us == 20'000);
+    CHECK(world.ticker.counters().listings >= listed + 1);
+}
+
+TEST_CASE("tick: a new thread started by a running thread is seen on the next tick", "[sampler]")
+{
+    World world;
+    world.python_thread(1);
+    world.tick({1});
+    world.tick({1});
+    world.python_thread(2, 0x2000, 2);
+    world.tick({1, 2});
+    CHECK(world.charged(2).cpu_us == 10'000);
+}
