@@ -53,6 +53,52 @@ bool vm_readv(void* dst, uintptr_t src, size_t size) noexcept
     return got == static_cast<ssize_t>(size);
 }
 
+// Up to kBatch pieces in one process_vm_readv, skipping those `ok` already refused. The kernel
+// copies the pieces in order and stops at the first unreadable byte, returning what it copied:
+// the pieces before that point are complete, the one it stopped in has failed, and the rest
+// are retried by the caller. Returns the index of the first piece not yet decided.
+constexpr size_t kBatch = 64;
+
+size_t
+vm_readv_batch(const ReadPiece* pieces, size_t begin, size_t count, bool* ok, pid_t pid) noexcept
+{
+    iovec local[kBatch];
+    iovec remote[kBatch];
+    size_t index[kBatch];
+    size_t used = 0;
+    size_t wanted = 0;
+    size_t next = begin;
+    for (; next < count && used < kBatch; ++next) {
+        const ReadPiece& piece = pieces[next];
+        if (piece.size == 0 || !ok[next]) {
+            continue;  // nothing to read, or refused before the call
+        }
+        local[used] = iovec{piece.dst, piece.size};
+        remote[used] = iovec{reinterpret_cast<void*>(piece.src), piece.size};
+        index[used++] = next;
+        wanted += piece.size;
+    }
+    if (used == 0) {
+        return next;
+    }
+    ssize_t got = process_vm_readv(pid, local, used, remote, used, 0);
+    size_t copied = got > 0 ? static_cast<size_t>(got) : 0;
+    if (copied == wanted) {
+        return next;
+    }
+    // Every piece wholly inside `copied` is done; the one it ends in (or the first, when
+    // nothing was copied) failed; the pieces after it get another call.
+    for (size_t i = 0; i < used; ++i) {
+        size_t size = pieces[index[i]].size;
+        if (copied < size) {
+            ok[index[i]] = false;
+            return index[i] + 1;
+        }
+        copied -= size;
+    }
+    return next;
+}
+
 bool fd_is_our_pipe(int fd, ino_t inode) noexcept
 {
     struct stat st {};
@@ -188,6 +234,32 @@ bool safe_read(void* dst, uintptr_t src, size_t size) noexcept
     default:
         return false;
     }
+}
+
+size_t safe_read_pieces(const ReadPiece* pieces, size_t count, bool* ok) noexcept
+{
+    for (size_t i = 0; i < count; ++i) {
+        ok[i] = pieces[i].size == 0 || address_range_plausible(pieces[i].src, pieces[i].size);
+    }
+    Mode mode = g_mode.load(std::memory_order_acquire);
+    if (mode == Mode::Unprobed) {
+        mode = probe();
+    }
+    if (mode == Mode::VmReadv) {
+        pid_t self = getpid();  // once per call: see vm_readv
+        for (size_t begin = 0; begin < count;) {
+            begin = vm_readv_batch(pieces, begin, count, ok, self);
+        }
+    } else {
+        for (size_t i = 0; i < count; ++i) {
+            ok[i] = ok[i] && safe_read(pieces[i].dst, pieces[i].src, pieces[i].size);
+        }
+    }
+    size_t read = 0;
+    for (size_t i = 0; i < count; ++i) {
+        read += ok[i] ? 1 : 0;
+    }
+    return read;
 }
 
 namespace detail {

@@ -7,7 +7,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <sys/mman.h>
@@ -238,4 +241,237 @@ TEST_CASE("capture: a process without Python gets no frames", "[python]")
     RawFrame frames[4];
     // The unit tests run without libpython: no PyGILState_GetThisThreadState to call.
     CHECK(capture_current_thread(frames, 4) == 0);
+}
+
+namespace {
+
+// A fake _PyStackChunk {previous, size, top, data[]} of `size` bytes, never freed (the code
+// cache outlives the tests).
+struct FakeChunk {
+    uintptr_t base;
+    size_t size;
+    size_t used = 24;  // bytes from base: the header, then frames
+
+    // A frame pushed on this chunk, as _PyThreadState_PushFrame does.
+    uintptr_t push(uintptr_t code, uintptr_t previous, long unit, size_t locals = 3)
+    {
+        const Layout& l = kLayout311;
+        uintptr_t frame = base + used;
+        used += l.frame_size + locals * 8;
+        REQUIRE(used <= size);
+        std::memset(reinterpret_cast<void*>(frame), 0, l.frame_size);
+        FakePython::put_at<uintptr_t>(frame, l.frame_code, code);
+        FakePython::put_at<uintptr_t>(frame, l.frame_previous, previous);
+        FakePython::put_at<uintptr_t>(frame, l.frame_prev_instr,
+                                      code + l.code_code_adaptive + unit * 2);
+        return frame;
+    }
+    // The saved top of a chunk that is no longer the current one (in pointers from data[0]).
+    void seal(uintptr_t newer)
+    {
+        FakePython::put_at<uintptr_t>(newer, 0, base);
+        FakePython::put_at<size_t>(base, 16, (used - 24) / 8);
+    }
+};
+
+FakeChunk new_chunk(size_t size = 16 * 1024)
+{
+    void* memory = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(memory != MAP_FAILED);
+    FakeChunk chunk{reinterpret_cast<uintptr_t>(memory), size};
+    FakePython::put_at<size_t>(chunk.base, 8, size);
+    return chunk;
+}
+
+// Makes `chunk` the thread's current data-stack chunk, its top after the last frame pushed.
+void set_datastack(uintptr_t tstate, const FakeChunk& chunk)
+{
+    const size_t at = kLayout311.tstate_datastack_chunk;
+    FakePython::put_at<uintptr_t>(tstate, at, chunk.base);
+    FakePython::put_at<uintptr_t>(tstate, at + 8, chunk.base + chunk.used);
+    FakePython::put_at<uintptr_t>(tstate, at + 16, chunk.base + chunk.size);
+}
+
+std::vector<std::string> names(const RawFrame* frames, long count)
+{
+    std::vector<std::string> result;
+    for (long i = 0; i < count; ++i) {
+        result.emplace_back(frames[i].code->function);
+    }
+    return result;
+}
+
+// A recursion `depth` deep in one chunk: f at unit 3, the root g at unit 1.
+uintptr_t recursion(FakePython& py, FakeChunk& chunk, size_t depth, uintptr_t below = 0)
+{
+    uintptr_t file = py.ascii("deep.py");
+    uintptr_t f = py.code(py.ascii("f"), file, 10);
+    uintptr_t frame = below != 0 ? below : chunk.push(py.code(py.ascii("g"), file, 1), 0, 1);
+    for (size_t i = 1; i < depth; ++i) {
+        frame = chunk.push(f, frame, 3);
+    }
+    return frame;
+}
+
+}  // namespace
+
+TEST_CASE("thread reader: frames in the current data-stack chunk are read from one copy",
+          "[python]")
+{
+    FakePython& py = fake_python();
+    FakeChunk chunk = new_chunk();
+    uintptr_t top = recursion(py, chunk, 36);
+    FakeThreads fake = install_threads(py, {{201, top}});
+    set_datastack(fake.tstates[0], chunk);
+    ThreadRef thread{fake.tstates[0], 201, top};
+    RawFrame frames[64];
+    REQUIRE(read_thread_stack(thread, frames, 64) == 36);
+    CHECK(std::string(frames[0].code->function) == "f");
+    CHECK(frames[0].line == 14);
+    CHECK(std::string(frames[35].code->function) == "g");
+    CHECK(frames[35].line == 3);
+    CHECK(read_thread_stack(thread, frames, 5) == 5);
+
+    SECTION("a header that does not match the thread state: frames are read one by one")
+    {
+        FakePython::put_at<size_t>(chunk.base, 8, 8192);
+        CHECK(read_thread_stack(thread, frames, 64) == 36);
+    }
+    SECTION("a cycle inside the chunk is refused")
+    {
+        uintptr_t root = chunk.base + 24;
+        FakePython::put_at<uintptr_t>(root, kLayout311.frame_previous, top);
+        CHECK(read_thread_stack(thread, frames, 64) == -1);
+    }
+    SECTION("a code pointer that is not a code object is refused")
+    {
+        FakePython::put_at<uintptr_t>(chunk.base + 24, kLayout311.frame_code, py.ascii("x"));
+        CHECK(read_thread_stack(thread, frames, 64) == -1);
+    }
+}
+
+TEST_CASE("thread reader: generator frames and older chunks are read outside the copy", "[python]")
+{
+    FakePython& py = fake_python();
+    uintptr_t file = py.ascii("outside.py");
+    FakeChunk older = new_chunk();
+    uintptr_t bottom = recursion(py, older, 4);
+    FakeChunk current = new_chunk();
+    older.seal(current.base);
+    // A coroutine frame (owned by its generator object, on the heap) between the chunks.
+    uintptr_t coroutine = py.frame(py.code(py.ascii("coro"), file, 30), bottom, 2,
+                                   kLayout311.frame_owned_by_generator);
+    uintptr_t caller = current.push(py.code(py.ascii("caller"), file, 40), coroutine, 5);
+    uintptr_t top = current.push(py.code(py.ascii("leaf"), file, 50), caller, 0);
+    FakeThreads fake = install_threads(py, {{202, top}});
+    set_datastack(fake.tstates[0], current);
+    ThreadRef thread{fake.tstates[0], 202, top};
+    RawFrame frames[16];
+    long count = read_thread_stack(thread, frames, 16);
+    CHECK(names(frames, count) ==
+          std::vector<std::string>{"leaf", "caller", "coro", "f", "f", "f", "g"});
+    CHECK(frames[2].line == 33);
+
+    SECTION("an older chunk that was handed back is a failed read")
+    {
+        REQUIRE(munmap(reinterpret_cast<void*>(older.base), older.size) == 0);
+        CHECK(read_thread_stack(thread, frames, 16) == -1);
+    }
+}
+
+namespace sciagraph::core::python::detail {
+void remote_read_hook_for_testing(void (*hook)()) noexcept;
+}
+
+namespace {
+// The fake thread's current frame, flipped by the hook between the copy and the second look.
+std::atomic<uintptr_t>* g_current = nullptr;
+uintptr_t g_flip[2];
+unsigned g_flips = 0;
+
+void flip_top()
+{
+    g_current->store(g_flip[++g_flips % 2]);
+}
+}  // namespace
+
+TEST_CASE("thread reader: a thread whose top keeps moving still gives valid stacks", "[python]")
+{
+    FakePython& py = fake_python();
+    FakeChunk chunk = new_chunk();
+    uintptr_t deep = recursion(py, chunk, 12);
+    uintptr_t shallow = chunk.base + 24;  // the root frame alone
+    FakeThreads fake = install_threads(py, {{203, deep}});
+    set_datastack(fake.tstates[0], chunk);
+    uintptr_t cframe = 0;
+    std::memcpy(&cframe, reinterpret_cast<void*>(fake.tstates[0] + kLayout311.tstate_cframe),
+                sizeof cframe);
+    // The "thread" pushes and pops as fast as it can, as fib() does.
+    std::atomic<bool> stop{false};
+    std::atomic<uint64_t> flips{0};
+    std::thread runner([&] {
+        auto* current =
+            reinterpret_cast<std::atomic<uintptr_t>*>(cframe + kLayout311.cframe_current_frame);
+        for (uint64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+            current->store(i % 2 == 0 ? shallow : deep, std::memory_order_relaxed);
+            flips.store(i, std::memory_order_relaxed);
+        }
+    });
+    while (flips.load() < 1000) {
+        std::this_thread::yield();
+    }
+    ThreadRef thread{fake.tstates[0], 203, deep};
+    RawFrame frames[32];
+    int failed = 0;
+    for (int i = 0; i < 2000; ++i) {
+        long count = read_thread_stack(thread, frames, 32);
+        if (count < 0) {
+            ++failed;
+            continue;
+        }
+        CHECK((count == 1 || count == 12));
+        CHECK(std::string(frames[count - 1].code->function) == "g");
+    }
+    stop = true;
+    runner.join();
+    CHECK(failed == 0);
+}
+
+TEST_CASE("thread reader: a top that moved on both tries is taken and counted", "[python]")
+{
+    FakePython& py = fake_python();
+    FakeChunk chunk = new_chunk();
+    uintptr_t deep = recursion(py, chunk, 8);
+    uintptr_t shallow = chunk.base + 24;
+    FakeThreads fake = install_threads(py, {{204, deep}});
+    set_datastack(fake.tstates[0], chunk);
+    uintptr_t cframe = 0;
+    std::memcpy(&cframe, reinterpret_cast<void*>(fake.tstates[0] + kLayout311.tstate_cframe),
+                sizeof cframe);
+    g_current = reinterpret_cast<std::atomic<uintptr_t>*>(cframe + kLayout311.cframe_current_frame);
+    g_flip[0] = deep;
+    g_flip[1] = shallow;
+    g_flips = 0;
+    ThreadRef thread{fake.tstates[0], 204, deep};
+    RawFrame frames[16];
+    uint64_t moved_before = remote_reads_moved();
+    python::detail::remote_read_hook_for_testing(flip_top);
+    long moved = read_thread_stack(thread, frames, 16);
+    CHECK(remote_reads_moved() == moved_before + 1);
+
+    python::detail::remote_read_hook_for_testing(nullptr);
+    // The second try copied the stack as the hook had left it: the shallow one.
+    CHECK(moved == 1);
+    CHECK(std::string(frames[0].code->function) == "g");
+    // Once the thread stops moving, reads are stable and not counted.
+    uint64_t moved_after = remote_reads_moved();
+    CHECK(read_thread_stack(thread, frames, 16) == 8);  // the hook's last flip: deep
+    CHECK(remote_reads_moved() == moved_after);
+
+    // A moving top does not excuse a frame that fails its checks.
+    FakePython::put_at<uintptr_t>(shallow, kLayout311.frame_code, py.ascii("not code"));
+    python::detail::remote_read_hook_for_testing(flip_top);
+    CHECK(read_thread_stack(thread, frames, 16) == -1);
+    python::detail::remote_read_hook_for_testing(nullptr);
+    CHECK(remote_reads_moved() == moved_after);
 }
