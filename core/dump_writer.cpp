@@ -1,6 +1,7 @@
 #include "dump_writer.h"
 
 #include "arena.h"
+#include "coverage_marks.h"
 #include "disable.h"
 #include "dump_format.h"
 #include "failpoints.h"
@@ -192,6 +193,13 @@ void write_meta(Out& out, bool final) noexcept
     if (const char* stopped = sampler::stopped_reason()) {
         meta(out, count, "time_stopped_reason", stopped);
     }
+    if constexpr (SCIAGRAPH_MARKS_ENABLED) {
+        for (size_t i = 0; i < kMarkNames.size(); ++i) {
+            char key[64];
+            join(key, sizeof key, {"mark:", kMarkNames[i].data()});
+            meta(out, count, key, format_u64(buf, mark_count(static_cast<Mark>(i))));
+        }
+    }
     if (!out.measuring()) {
         std::memcpy(out.at(count_at), &count, sizeof count);
     }
@@ -364,6 +372,7 @@ void persist_tick() noexcept
 {
     if (oom_watch_near_limit()) {
         // Close to the cgroup's limit: the OOM killer may strike before any falling edge.
+        SCIAGRAPH_MARK(NearLimitSnapshot);
         force_snapshot();
         write_dump(false);
         return;

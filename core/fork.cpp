@@ -1,6 +1,7 @@
 #include "fork.h"
 
 #include "alloc_table.h"
+#include "coverage_marks.h"
 #include "disable.h"
 #include "dump_writer.h"
 #include "failpoints.h"
@@ -53,6 +54,7 @@ void child() noexcept
         if (failpoint(Failpoint::ForkHandler)) {
             throw std::runtime_error("fork handler failpoint");
         }
+        SCIAGRAPH_MARK(ForkChild);
         stack_table_after_fork_child();
         live_bytes_reset_in_child();
         finish_reset_in_child();

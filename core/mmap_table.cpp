@@ -1,6 +1,7 @@
 #include "mmap_table.h"
 
 #include "arena.h"
+#include "coverage_marks.h"
 #include "live_bytes.h"
 #include "spinlock.h"
 #include "stack_table.h"
@@ -63,6 +64,7 @@ uint32_t remove_range(uintptr_t start, uintptr_t end, bool& ok) noexcept
         account_removed(it.stack, cut_end - cut_start);
         if (it.start < start && it.end > end) {
             // The hole is in the middle: split in two.
+            SCIAGRAPH_MARK(MunmapSplit);
             if (g_count == kCapacity) {
                 ok = false;
                 return first_stack;
@@ -105,7 +107,9 @@ bool mmap_track(uintptr_t start, size_t length, uint32_t stack) noexcept
     uintptr_t end = start + length;
     SpinLockGuard guard(g_lock);
     bool ok = true;
-    remove_range(start, end, ok);
+    if (remove_range(start, end, ok) != 0) {
+        SCIAGRAPH_MARK(MapFixedOverlay);
+    }
     if (!ok || g_count == kCapacity) {
         return false;
     }

@@ -1,6 +1,7 @@
 #include "stack_table.h"
 
 #include "arena.h"
+#include "coverage_marks.h"
 #include "spinlock.h"
 #include "stack_table_internal.h"
 
@@ -173,7 +174,10 @@ StackId intern_pseudo(PseudoFrame frame) noexcept
 void stack_add_live(StackId stack, int64_t bytes) noexcept
 {
     if (stack != 0 && g_tables.ready) {
-        g_tables.counters[stack].live.fetch_add(bytes, std::memory_order_relaxed);
+        int64_t after =
+            g_tables.counters[stack].live.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+        SCIAGRAPH_CHECK(after >= 0);  // a stack never frees more than it holds
+        (void)after;
     }
 }
 

@@ -1,6 +1,7 @@
 #include "tracker.h"
 
 #include "alloc_sampler.h"
+#include "coverage_marks.h"
 #include "disable.h"
 #include "dump_writer.h"
 #include "failpoints.h"
@@ -123,7 +124,7 @@ FreedBlock on_free(void* ptr, size_t usable_size) noexcept
     return block;
 }
 
-void on_realloc(void* new_ptr, size_t new_usable, size_t old_usable,
+void on_realloc(void* old_ptr, void* new_ptr, size_t new_usable, size_t old_usable,
                 const FreedBlock& old_block) noexcept
 {
     if (RecursionGuard::active() || !tracking_memory()) {
@@ -137,6 +138,11 @@ void on_realloc(void* new_ptr, size_t new_usable, size_t old_usable,
     // no new capture, and its weight scales with its size, so the estimate stays unbiased
     // (the new block is in the sample exactly when the old one was).
     RecursionGuard guard;
+    if (new_ptr == old_ptr) {
+        SCIAGRAPH_MARK(ReallocKeptSample);
+    } else {
+        SCIAGRAPH_MARK(ReallocMovedSample);
+    }
     live_add(static_cast<int64_t>(new_usable));
     uint64_t weight = old_usable == 0 ? new_usable
                                       : static_cast<uint64_t>(
@@ -157,6 +163,7 @@ void on_realloc_failed(void* old_ptr, size_t old_usable, const FreedBlock& old_b
         return;
     }
     RecursionGuard guard;
+    SCIAGRAPH_MARK(ReallocFailed);
     live_add(static_cast<int64_t>(old_usable));
     if (old_block.sampled &&
         alloc_table().insert(reinterpret_cast<uintptr_t>(old_ptr), old_block.sample)) {

@@ -8,6 +8,7 @@
 // No spdlog, no exceptions, no allocation of our own below this line.
 #include "originals.h"
 
+#include "core/coverage_marks.h"
 #include "core/recursion_guard.h"
 #include "core/tracker.h"
 
@@ -137,7 +138,7 @@ SCIAGRAPH_EXPORT void* realloc(void* ptr, size_t size) noexcept
         fresh = real().realloc(ptr, size);
     }
     if (fresh != nullptr) {
-        core::on_realloc(fresh, usable(fresh), old_usable, old_block);
+        core::on_realloc(ptr, fresh, usable(fresh), old_usable, old_block);
     } else if (size != 0) {
         core::on_realloc_failed(ptr, old_usable, old_block);  // the old block is still there
     }
@@ -230,9 +231,11 @@ SCIAGRAPH_EXPORT void* mmap(void* addr, size_t length, int prot, int flags, int 
         }
         return reinterpret_cast<void*>(r);
     }
+    // MAP_FIXED replaces whatever was mapped there. A tracked replacement handles the overlap
+    // itself (core/mmap_table.h); an untracked one (a file, PROT_NONE) just removes it.
     bool fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) == MAP_FIXED;
-    if (fixed) {
-        core::on_munmap(addr, length);  // MAP_FIXED replaces whatever was there
+    if (fixed && !anonymous_tracked(prot, flags, fd)) {
+        core::on_munmap(addr, (length + 4095) & ~size_t{4095});
     }
     void* result;
     {
@@ -305,6 +308,7 @@ SCIAGRAPH_EXPORT [[noreturn]] void _exit(int status)
 {
     // os._exit() and multiprocessing's children end here, past atexit and destructors: the
     // last chance to write the final dump.
+    SCIAGRAPH_MARK(FinalDumpFromExit);
     core::finish();
     if (ready()) {
         real().exit_(status);
