@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <initializer_list>
 #include <ctime>
@@ -87,8 +88,9 @@ void close_section(Out& out, size_t start) noexcept
     size_t payload = out.size() - start - sizeof(dump::SectionHeader);
     uint32_t crc = 0;
     if (!out.measuring()) {
-        auto* header = reinterpret_cast<dump::SectionHeader*>(out.at(start));
-        header->length = payload;
+        // Sections follow each other unaligned: patch the length field byte-wise.
+        uint64_t length = payload;
+        std::memcpy(out.at(start + offsetof(dump::SectionHeader, length)), &length, sizeof length);
         crc = dump::crc32(out.at(start + sizeof(dump::SectionHeader)), payload);
     }
     out.u32(crc);
