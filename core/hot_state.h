@@ -23,4 +23,10 @@ inline const HotState& hot() noexcept
     return detail::g_hot;
 }
 
+// The hooks' first question: is memory being tracked at all? One relaxed load, inlined.
+inline bool tracking_memory() noexcept
+{
+    return detail::g_hot.tracking_memory.load(std::memory_order_relaxed);
+}
+
 }  // namespace sciagraph::core

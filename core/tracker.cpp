@@ -88,11 +88,6 @@ void refuse(const char* why) noexcept
 
 }  // namespace
 
-bool tracking_memory() noexcept
-{
-    return hot().tracking_memory.load(std::memory_order_relaxed);
-}
-
 void on_alloc(void* ptr, size_t usable_size) noexcept
 {
     if (RecursionGuard::active() || !tracking_memory()) {

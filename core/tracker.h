@@ -14,6 +14,7 @@
 #pragma once
 
 #include "alloc_table.h"
+#include "hot_state.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -42,8 +43,6 @@ void on_munmap(void* addr, size_t length) noexcept;
 uint32_t on_mremap_begin(void* old_addr, size_t old_length) noexcept;
 void on_mremap_end(void* addr, size_t length, uint32_t stack) noexcept;
 
-// Whether the hooks should report at all (cheap; false in time-only mode or when disabled).
-bool tracking_memory() noexcept;
 
 // From the library constructor, before main: reads the settings, checks the environment,
 // sets up the tables, starts the sampler. May end the process with status 125 (unsupported

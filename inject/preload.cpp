@@ -43,6 +43,14 @@ inline size_t usable(void* ptr) noexcept
     return real().malloc_usable_size(ptr);
 }
 
+// Whether this thread's calls are reported: memory tracking is on and the thread is not inside
+// sciagraph already. Checked before anything else is computed, so a pass-through hook (time
+// mode, profiling disabled, a non-Python process) costs two loads.
+inline bool reporting() noexcept
+{
+    return core::tracking_memory() && !RecursionGuard::active();
+}
+
 // An allocation made while the originals are being resolved (or if they cannot be).
 void* early_alloc(size_t size, size_t align = 16) noexcept
 {
@@ -72,7 +80,7 @@ SCIAGRAPH_EXPORT void* malloc(size_t size) noexcept
         RecursionGuard guard;
         ptr = real().malloc(size);
     }
-    if (ptr != nullptr) {
+    if (ptr != nullptr && reporting()) {
         core::on_alloc(ptr, usable(ptr));
     }
     return ptr;
@@ -86,7 +94,9 @@ SCIAGRAPH_EXPORT void free(void* ptr) noexcept
     if (!ready()) [[unlikely]] {
         return;  // cannot happen for a block we handed out; leaking beats crashing
     }
-    core::on_free(ptr, usable(ptr));
+    if (reporting()) {
+        core::on_free(ptr, usable(ptr));
+    }
     RecursionGuard guard;
     real().free(ptr);
 }
@@ -106,7 +116,7 @@ SCIAGRAPH_EXPORT void* calloc(size_t count, size_t size) noexcept
         RecursionGuard guard;
         ptr = real().calloc(count, size);
     }
-    if (ptr != nullptr) {
+    if (ptr != nullptr && reporting()) {
         core::on_alloc(ptr, usable(ptr));
     }
     return ptr;
@@ -129,6 +139,10 @@ SCIAGRAPH_EXPORT void* realloc(void* ptr, size_t size) noexcept
     }
     if (ptr == nullptr) {
         return malloc(size);
+    }
+    if (!reporting()) {
+        RecursionGuard guard;
+        return real().realloc(ptr, size);
     }
     size_t old_usable = usable(ptr);
     core::FreedBlock old_block = core::on_free(ptr, old_usable);
@@ -170,7 +184,7 @@ SCIAGRAPH_EXPORT int posix_memalign(void** out, size_t align, size_t size) noexc
         RecursionGuard guard;
         rc = real().posix_memalign(out, align, size);
     }
-    if (rc == 0 && *out != nullptr) {
+    if (rc == 0 && *out != nullptr && reporting()) {
         core::on_alloc(*out, usable(*out));
     }
     return rc;
@@ -188,7 +202,7 @@ void* aligned_hook(Call call, size_t align, size_t size) noexcept
         RecursionGuard guard;
         ptr = call();
     }
-    if (ptr != nullptr) {
+    if (ptr != nullptr && reporting()) {
         core::on_alloc(ptr, usable(ptr));
     }
     return ptr;
