@@ -1,0 +1,84 @@
+"""Do no harm in unfriendly environments (issue: do no harm): another preloaded allocator, Python's
+own allocator switches and tracemalloc, a fork without exec, closed descriptors, a changed
+directory, os._exit, and the output directory removed under the running job. The job's output
+and exit status must be those of the unprofiled run; where the profile can still be right, it is
+checked too."""
+import os
+import unittest
+
+import harness
+from harness import MB, RunTestCase, env_with, run_plain, run_sciagraph, test_python
+
+JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+JOB = "hostile_job.py"
+ALLOC_LINE = 15  # hostile_job.py: allocate(), 50 MB
+
+
+class Hostile(RunTestCase):
+    def same_as_unprofiled(self, args, env=None, python_options=(), expect_status=0,
+                           check_profile=True, **kwargs):
+        command = [test_python(), *python_options, harness.program(JOB), *args]
+        plain = run_plain(command, env=env)
+        self.assertEqual(plain.returncode, expect_status, plain.describe())
+        result = run_sciagraph(command, self.out(), options=["-q"], env=env, **kwargs)
+        self.assertEqual(result.returncode, plain.returncode, result.describe())
+        self.assertEqual(result.stdout_text, plain.stdout_text, result.describe())
+        if check_profile:
+            summary = result.summary()
+            self.assertGreaterEqual(harness.root_entry(summary)["peak_bytes"], 50 * MB, summary)
+            folded = result.folded("memory-peak.folded")
+            harness.assert_line_is(harness.program(JOB), ALLOC_LINE, "# HOSTILE_ALLOC")
+            harness.assert_within(harness.bytes_at_line(folded, JOB, ALLOC_LINE), 50 * MB, 0.03,
+                                  "bytes at allocate()\n" + harness.describe_folded(folded))
+        return result
+
+    @unittest.skipUnless(os.path.exists(JEMALLOC), "libjemalloc2 not installed "
+                         "(apt-get install libjemalloc2)")
+    def test_user_preloads_jemalloc(self):
+        self.same_as_unprofiled(["plain"], env=env_with(LD_PRELOAD=JEMALLOC))
+
+    def test_tracemalloc_on(self):
+        self.same_as_unprofiled(["plain"], python_options=["-X", "tracemalloc"])
+
+    def test_pythonmalloc_malloc(self):
+        self.same_as_unprofiled(["plain"], env=env_with(PYTHONMALLOC="malloc"))
+
+    def test_pythonmalloc_debug(self):
+        # The debug allocator adds a few guard bytes per block: still 50 MB within 3%.
+        self.same_as_unprofiled(["plain"], env=env_with(PYTHONMALLOC="debug"))
+
+    def test_fork_without_exec(self):
+        self.same_as_unprofiled(["fork"])
+
+    def test_job_closes_all_descriptors(self):
+        self.same_as_unprofiled(["close-fds"])
+
+    def test_job_changes_directory_with_relative_output(self):
+        # A relative -o: the core must not write relative to the job's new directory.
+        command = [test_python(), harness.program(JOB), "chdir"]
+        result = run_sciagraph(command, "relative-out", options=["-q"], cwd=self.tmp)
+        self.assertEqual(result.returncode, 0, result.describe())
+        self.assertEqual(result.stdout_text, "now in /\nsize 50000000\n")
+        summary = harness.load_summary(self.tmp / "relative-out")
+        self.assertGreaterEqual(harness.root_entry(summary)["peak_bytes"], 50 * MB)
+        self.assertFalse(os.path.exists("/relative-out"), "dump written relative to the job's cwd")
+
+    def test_os_exit_leaves_a_dump(self):
+        result = self.same_as_unprofiled(["os-exit"], expect_status=7)
+        root = harness.root_entry(result.summary())
+        self.assertTrue((self.out() / "raw" / f"{root['pid']}.sgdump").is_file())
+
+    def test_output_directory_removed_while_running(self):
+        out = self.out()
+        command = [test_python(), harness.program(JOB), "rm-output", str(out)]
+        scratch = self.tmp / "scratch"  # the unprofiled run removes a directory of its own
+        scratch.mkdir()
+        plain = run_plain([test_python(), harness.program(JOB), "rm-output", str(scratch)])
+        result = run_sciagraph(command, out, options=["-q"])
+        # No crash: the job's own status and output, whatever sciagraph could save.
+        self.assertEqual(result.returncode, 4, result.describe())
+        self.assertEqual(result.stdout_text, plain.stdout_text)
+
+
+if __name__ == "__main__":
+    harness.main()

@@ -1,0 +1,157 @@
+"""Time profile with known answers (issue: time profile). time-cpu.folded and time-wait.folded
+hold microseconds per stack; the expected seconds, lines and tolerances are written per case."""
+import json
+import re
+
+import harness
+from harness import (RunTestCase, assert_within, program, value_at_line, value_in_function,
+                     value_under_line)
+
+US = 1_000_000
+OWN_CATEGORY_TOLERANCE = 0.10   # a thread's time in its own category: within 10%
+OTHER_CATEGORY_LIMIT = 0.05     # ...and under 5% of it in the other category
+
+
+class TimeCases(RunTestCase):
+    def times(self, result, pid=None):
+        return result.folded("time-cpu.folded", pid), result.folded("time-wait.folded", pid)
+
+    def check_category(self, own, other, value_of, seconds, what,
+                       tolerance=OWN_CATEGORY_TOLERANCE):
+        """value_of(folded) within `tolerance` of `seconds` in `own`, under 5% of it in `other`."""
+        actual = value_of(own)
+        try:
+            assert_within(actual, seconds * US, tolerance, what)
+        except AssertionError as error:
+            raise AssertionError(f"{error}\nlargest stacks:\n{harness.describe_folded(own)}")
+        self.assertLess(value_of(other), OTHER_CATEGORY_LIMIT * seconds * US,
+                        f"{what}: too much in the other category\n"
+                        + harness.describe_folded(other))
+
+    def test_compute_versus_sleep(self):
+        result = self.profile("time_cpu_vs_sleep.py")
+        cpu, wait = self.times(result)
+        name = "time_cpu_vs_sleep.py"
+        harness.assert_line_is(program(name), 12, "# SPIN")
+        harness.assert_line_is(program(name), 17, "# SLEEP")
+        self.check_category(cpu, wait, lambda f: value_in_function(f, "spin", name), 2.0,
+                            "CPU of spin()")
+        self.check_category(wait, cpu, lambda f: value_in_function(f, "sleepy", name), 2.0,
+                            "waiting of sleepy()")
+        self.check_category(cpu, wait, lambda f: value_at_line(f, name, 12), 2.0,
+                            "CPU at the spin line")
+        self.check_category(wait, cpu, lambda f: value_at_line(f, name, 17), 2.0,
+                            "waiting at the sleep line")
+
+    def test_total_sampled_time_is_wall_times_threads(self):
+        result = self.profile("time_cpu_vs_sleep.py")
+        cpu, wait = self.times(result)
+        lifetimes = json.loads(result.stdout_text)
+        # The main thread lives as long as the job; the two others as long as they printed.
+        expected = result.summary()["wall_seconds"] + lifetimes["spin"] + lifetimes["sleepy"]
+        assert_within(harness.total(cpu) + harness.total(wait), round(expected * US), 0.05,
+                      "CPU + waiting of all threads against wall x live threads")
+
+    def test_nested_calls_exact_lines(self):
+        name = "time_nested.py"
+        path = program(name)
+        for line, marker in [(8, "# HOT"), (13, "# CALL_LONG"), (14, "# CALL_SHORT"),
+                             (18, "# CALL_MIDDLE"), (21, "# CALL_OUTER")]:
+            harness.assert_line_is(path, line, marker)
+        result = self.profile(name)
+        cpu, wait = self.times(result)
+
+        def under(call_line):
+            # The Python frames of the stack end exactly with these, root first.
+            tail = [("<module>", 21), ("outer", 18), ("middle", call_line), ("hot", 8)]
+
+            def value(folded):
+                total = 0
+                for stack, v in folded.items():
+                    py = [(fn, ln) for fn, f, ln in harness.python_frames(stack)
+                          if f.endswith(name)]
+                    if py[-len(tail):] == tail:
+                        total += v
+                return total
+            return value
+
+        self.check_category(cpu, wait, under(13), 1.0, "CPU under middle():13 -> hot():8")
+        self.check_category(cpu, wait, under(14), 0.5, "CPU under middle():14 -> hot():8")
+
+    # Waiting is checked against the wall time the program itself measured: on a loaded machine
+    # a 1.5 s CPU burst of the other side takes longer than 1.5 s of wall.
+    def test_thread_blocked_on_a_lock(self):
+        name = "time_lock.py"
+        harness.assert_line_is(program(name), 16, "# BUSY")
+        harness.assert_line_is(program(name), 23, "# BLOCKED")
+        result = self.profile(name)
+        waited = json.loads(result.stdout_text)["blocked"]
+        cpu, wait = self.times(result)
+        self.check_category(cpu, wait, lambda f: value_at_line(f, name, 16), 1.5,
+                            "CPU of the lock holder")
+        self.check_category(wait, cpu, lambda f: value_at_line(f, name, 23), waited,
+                            "waiting for the lock")
+
+    def test_thread_blocked_on_a_pipe_read(self):
+        name = "time_pipe.py"
+        harness.assert_line_is(program(name), 14, "# PIPE_READ")
+        harness.assert_line_is(program(name), 22, "# MAIN_SLEEP")
+        result = self.profile(name)
+        waited = json.loads(result.stdout_text)["reader"]
+        cpu, wait = self.times(result)
+        self.check_category(wait, cpu, lambda f: value_at_line(f, name, 14), waited,
+                            "waiting on the pipe")
+        self.check_category(wait, cpu, lambda f: value_at_line(f, name, 22), 1.5,
+                            "main thread sleeping")
+
+    def test_64_short_lived_threads(self):
+        name = "time_short_threads.py"
+        harness.assert_line_is(program(name), 8, "# SHORT")
+        cpu, wait = self.times(self.profile(name))
+        # 64 x 40 ms of CPU. Wider than the 10% of long threads: a thread may be seen up to one
+        # sampling interval (10 ms at 100 Hz) late, out of 40 ms.
+        self.check_category(cpu, wait, lambda f: value_at_line(f, name, 8), 64 * 0.04,
+                            "CPU of 64 short threads", tolerance=0.20)
+
+    def test_thread_pool(self):
+        name = "time_pool.py"
+        harness.assert_line_is(program(name), 8, "# POOL_TASK")
+        result = self.profile(name)
+        self.assertEqual(result.stdout_text, "2.0\n")
+        cpu, wait = self.times(result)
+        # 8 tasks x 0.25 s of CPU. Four workers share the GIL: the time each waits for it is
+        # waiting, not CPU, so the CPU total is the CPU the tasks really used.
+        assert_within(value_at_line(cpu, name, 8), 2.0 * US, OWN_CATEGORY_TOLERANCE,
+                      "CPU of the pool's tasks\n" + harness.describe_folded(cpu))
+
+    def test_multiprocessing_child(self):
+        name = "time_child.py"
+        harness.assert_line_is(program(name), 9, "# CHILD_WORK")
+        harness.assert_line_is(program(name), 17, "# JOIN")
+        result = self.profile(name)
+        match = re.search(r"child (\d+) exit 0 joined ([\d.]+)", result.stdout_text)
+        self.assertIsNotNone(match, result.describe())
+        pid = int(match.group(1))
+        child_cpu, child_wait = self.times(result, pid)
+        self.check_category(child_cpu, child_wait, lambda f: value_at_line(f, name, 9), 1.5,
+                            "CPU of the child")
+        cpu, wait = self.times(result)
+        # join() is Python code in multiprocessing: the line is a caller of the leaf-most frame.
+        self.check_category(wait, cpu, lambda f: value_under_line(f, name, 17),
+                            float(match.group(2)), "parent waiting in join()")
+
+    def test_sampler_reports_its_own_cost(self):
+        result = self.profile("time_many_threads.py")
+        summary = result.summary()
+        root = harness.root_entry(summary)
+        # 2 s at the default ~100 Hz: whether samples are counted per tick or per thread, at
+        # least one every 20 ms.
+        self.assertGreater(root["time_samples"], 2.0 * 50, root)
+        self.assertGreaterEqual(root["time_failed_reads"], 0)
+        self.assertLessEqual(root["time_failed_reads"], 0.01 * root["time_samples"], root)
+        # The sampler's own CPU: at most 1% of a core at the default rate with 8 threads.
+        self.assertLessEqual(root["sampler_cpu_seconds"], 0.01 * summary["wall_seconds"], root)
+
+
+if __name__ == "__main__":
+    harness.main()

@@ -1,0 +1,24 @@
+// report/errors.h — failures as values: the report stage never lets an exception or a signal
+// reach `sciagraph report`; every failure becomes one line and a distinct exit status.
+#pragma once
+
+#include <string>
+
+namespace sciagraph::report {
+
+// Exit statuses of `sciagraph report`, one per kind of failure, so scripts can tell them apart.
+enum class ExitStatus : int {
+    Ok = 0,
+    MissingInput = 2,  // usage error, no such file, a directory without a profile
+    Unreadable = 3,    // cannot be read, or empty
+    Corrupt = 4,       // not a profile, or a damaged one
+    Incompatible = 5,  // a dump of another format version
+    CannotWrite = 6,   // the output could not be written
+};
+
+struct Error {
+    ExitStatus status = ExitStatus::Ok;
+    std::string message;  // one line
+};
+
+}  // namespace sciagraph::report

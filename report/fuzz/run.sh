@@ -1,0 +1,18 @@
+#!/bin/sh
+# report/fuzz/run.sh — builds the dump reader fuzzer with clang (libFuzzer, ASan, UBSan) in its
+# own build directory, writes a seed corpus, and fuzzes for SECONDS (default 60).
+#
+#   report/fuzz/run.sh [SECONDS] [WORKDIR]     (WORKDIR default: /tmp/sciagraph-fuzz)
+# Findings (crash-*, leak-*, timeout-*) are left in WORKDIR; the exit status is libFuzzer's.
+set -eu
+seconds=${1:-60}
+work=${2:-/tmp/sciagraph-fuzz}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+mkdir -p "$work/corpus"
+CC=clang CXX=clang++ cmake -S "$root" -B "$work/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DSCIAGRAPH_FUZZ=ON -DSCIAGRAPH_BUILD_TESTS=OFF >/dev/null
+cmake --build "$work/build" --target sciagraph_fuzz_dump_reader sciagraph_fuzz_seeds -j2 >/dev/null
+"$work/build/report/sciagraph_fuzz_seeds" "$work/seeds"
+cd "$work"
+exec "$work/build/report/sciagraph_fuzz_dump_reader" -max_total_time="$seconds" -rss_limit_mb=1024 \
+    -timeout=5 -print_final_stats=1 "$work/corpus" "$work/seeds"

@@ -1,0 +1,39 @@
+// report/render_process.h — one profile's files in one directory: the flamegraphs as SVG, the
+// HTML report, folded stacks, speedscope and JSON. Used for the root process, each child, a
+// single dump and a folded-stacks input alike.
+#pragma once
+
+#include "errors.h"
+#include "graph.h"
+#include "report/report.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace sciagraph::report {
+
+struct ProfileFiles {
+    // For dumps: memory (MemoryPeak) and time (Time). For folded input: one Samples graph.
+    std::vector<Graph> graphs;
+    // The HTML header and page: {"title", "fields": [[label, value]...], "warnings": [...],
+    // "processes": [{"pid", "label", "href", "status", "peak"}...], "version"}.
+    nlohmann::json page;
+    // profile.json's "summary".
+    nlohmann::json summary;
+    std::string speedscope_name;
+    std::string version;
+};
+
+// Writes the formats asked for into `dir` (created). File names: see design.md; a folded input
+// writes `flamegraph.svg` and `stacks.folded` instead of the memory/time pairs.
+bool write_profile_files(const std::filesystem::path& dir,
+                         const ProfileFiles& files,
+                         const RenderOptions& options,
+                         Error& error);
+
+bool wants(const RenderOptions& options, Format format);
+
+}  // namespace sciagraph::report

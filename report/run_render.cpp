@@ -1,0 +1,292 @@
+// report/run_render.cpp — see run_render.h.
+//
+// Dumps are read twice: once for every process's summary entry (the root's page links to all
+// of them), then one at a time to render, so only one process's trees are in memory at once.
+#include "run_render.h"
+
+#include "core/dump_format.h"
+#include "dump_to_tree.h"
+#include "mapped_file.h"
+#include "render_process.h"
+#include "text.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace sciagraph::report {
+namespace {
+
+namespace fs = std::filesystem;
+namespace meta = sciagraph::dump::meta;
+
+std::optional<long> pid_from_name(const fs::path& path)
+{
+    const std::string stem = path.stem().string();
+    long pid = 0;
+    const auto [ptr, ec] = std::from_chars(stem.data(), stem.data() + stem.size(), pid);
+    if (ec != std::errc() || ptr != stem.data() + stem.size() || pid <= 0) {
+        return std::nullopt;
+    }
+    return pid;
+}
+
+std::string relative_name(const fs::path& path, const fs::path& base)
+{
+    std::error_code ec;
+    const fs::path rel = fs::relative(path, base, ec);
+    return ec || rel.empty() ? path.string() : rel.generic_string();
+}
+
+const char* status_of(ExitStatus s)
+{
+    switch (s) {
+    case ExitStatus::MissingInput:
+        return "no dump";
+    case ExitStatus::Unreadable:
+        return "unreadable";
+    case ExitStatus::Incompatible:
+        return "incompatible";
+    default:
+        return "corrupt";
+    }
+}
+
+struct Loaded {
+    fs::path path;
+    std::optional<long> ppid;
+    ProcessEntry entry;
+};
+
+// The page of one process: header fields, warnings, and links to every process.
+nlohmann::json make_page(const RunFacts& run,
+                         const std::vector<Loaded>& all,
+                         const Loaded& self,
+                         const Dump& dump,
+                         bool is_root,
+                         const std::vector<std::string>& warnings,
+                         const RenderOptions& options)
+{
+    nlohmann::json page;
+    const std::string command = join_command(run.command);
+    std::string title = options.title.empty() ? "sciagraph: " + command : options.title;
+    if (!is_root) {
+        title += " (process " + std::to_string(self.entry.pid) + ")";
+    }
+    page["title"] = title;
+    auto fields = nlohmann::json::array();
+    fields.push_back({"Command", command.empty() ? std::string("unknown") : command});
+    if (is_root) {
+        fields.push_back({"Exit status", describe_exit(run.exit_code, run.signal)});
+    }
+    const auto peak = dump.meta_number(meta::kPeakBytes);
+    fields.push_back({"Peak memory", peak ? human_bytes(*peak) + " (exact)" : "unknown"});
+    const auto wall =
+        is_root && run.wall_seconds ? run.wall_seconds : dump.meta_number(meta::kWallSeconds);
+    const auto cpu =
+        is_root && run.cpu_seconds ? run.cpu_seconds : dump.meta_number(meta::kCpuSeconds);
+    fields.push_back({"Wall time", wall ? human_micros(*wall * 1e6) : "unknown"});
+    fields.push_back({"CPU time", cpu ? human_micros(*cpu * 1e6) : "unknown"});
+    fields.push_back(
+        {"Process",
+         std::to_string(self.entry.pid) +
+             (is_root ? " (root)"
+                      : " (child of " +
+                            (self.ppid ? std::to_string(*self.ppid) : std::string("?")) + ")")});
+    fields.push_back({"Processes", std::to_string(all.size())});
+    fields.push_back({"Python", dump.meta_value(meta::kPythonVersion).value_or("unknown")});
+    fields.push_back({"sciagraph", run.version.empty() ? std::string("unknown") : run.version});
+    page["fields"] = fields;
+    page["warnings"] = warnings;
+    page["version"] = run.version;
+    page["current"] = self.entry.pid;
+    auto processes = nlohmann::json::array();
+    for (const Loaded& p : all) {
+        nlohmann::json item;
+        item["pid"] = p.entry.pid;
+        item["ppid"] = p.ppid ? nlohmann::json(*p.ppid) : nlohmann::json(nullptr);
+        item["status"] = p.entry.json["status"];
+        item["peak_bytes"] = p.entry.json["peak_bytes"];
+        item["peak"] = p.entry.json["peak_bytes"].is_number()
+                           ? human_bytes(p.entry.json["peak_bytes"].get<double>())
+                           : std::string("unknown");
+        item["href"] = nullptr;
+        if (p.entry.rendered || (&p == &self)) {
+            // Pages live in "." or "children/<pid>": two levels below the root at most.
+            const std::string up = self.entry.dir_rel == "." ? "" : "../../";
+            item["href"] =
+                up + (p.entry.dir_rel == "." ? "" : p.entry.dir_rel + "/") + "index.html";
+        }
+        item["error"] = p.entry.error;
+        processes.push_back(item);
+    }
+    page["processes"] = processes;
+    return page;
+}
+
+}  // namespace
+
+Outcome render_dumps(const fs::path& output_dir,
+                     const std::vector<fs::path>& dumps,
+                     const RunFacts& run,
+                     const RenderOptions& options)
+{
+    Outcome outcome;
+    std::error_code ec;
+    fs::create_directories(output_dir, ec);
+    if (ec) {
+        outcome.error = "cannot create " + output_dir.string() + ": " + ec.message();
+        outcome.exit_status = static_cast<int>(ExitStatus::CannotWrite);
+        return outcome;
+    }
+    std::vector<std::string> warnings;
+    std::vector<Loaded> loaded;
+    for (const fs::path& path : dumps) {
+        const DumpResult r = read_dump_file(path);
+        std::optional<long> pid = pid_from_name(path);
+        if (r.dump) {
+            if (const auto m = r.dump->meta_number(meta::kPid); m && *m > 0) {
+                pid = static_cast<long>(*m);
+            }
+        }
+        if (!pid) {
+            warnings.push_back(path.filename().string() + ": no process id; skipped");
+            continue;
+        }
+        Loaded l;
+        l.path = path;
+        l.entry = make_process_entry(*pid, r.dump ? &*r.dump : nullptr,
+                                     r.dump ? "ok" : status_of(r.error.status),
+                                     r.dump ? "" : r.error.message);
+        l.entry.dump_rel = relative_name(path, output_dir);
+        l.entry.json["dump"] = l.entry.dump_rel;
+        if (r.dump) {
+            if (const auto pp = r.dump->meta_number(meta::kParentPid)) {
+                l.ppid = static_cast<long>(*pp);
+            }
+            if (r.dump->truncated) {
+                warnings.push_back("dump of pid " + std::to_string(*pid) +
+                                   " was truncated (the process was stopped while writing it); "
+                                   "shown up to its last complete section");
+            }
+            for (const std::string& w : r.dump->warnings) {
+                warnings.push_back("dump of pid " + std::to_string(*pid) + ": " + w);
+            }
+            if (auto reason = r.dump->meta_value(meta::kDisabledReason);
+                reason && !reason->empty()) {
+                warnings.push_back("profiling of pid " + std::to_string(*pid) +
+                                   " stopped: " + *reason);
+            }
+        } else {
+            warnings.push_back(r.error.message);
+        }
+        loaded.push_back(std::move(l));
+    }
+    std::sort(loaded.begin(), loaded.end(),
+              [](const Loaded& a, const Loaded& b) { return a.entry.pid < b.entry.pid; });
+    loaded.erase(
+        std::unique(loaded.begin(), loaded.end(),
+                    [](const Loaded& a, const Loaded& b) { return a.entry.pid == b.entry.pid; }),
+        loaded.end());
+
+    // The root first; a run whose root left no dump still lists it, as "no dump".
+    std::optional<long> root_pid = run.root_pid;
+    if (!root_pid && !loaded.empty()) {
+        // Re-rendering without summary.json: the process whose parent is not profiled.
+        for (const Loaded& l : loaded) {
+            const bool parent_known =
+                l.ppid && std::any_of(loaded.begin(), loaded.end(),
+                                      [&](const Loaded& o) { return o.entry.pid == *l.ppid; });
+            if (!parent_known) {
+                root_pid = l.entry.pid;
+                break;
+            }
+        }
+    }
+    auto root_it = std::find_if(loaded.begin(), loaded.end(), [&](const Loaded& l) {
+        return root_pid && l.entry.pid == *root_pid;
+    });
+    if (root_it == loaded.end() && root_pid) {
+        Loaded missing;
+        missing.entry = make_process_entry(*root_pid, nullptr, "no dump", "no dump was written");
+        warnings.push_back("the root process (pid " + std::to_string(*root_pid) +
+                           ") left no dump: its profile is missing");
+        loaded.insert(loaded.begin(), std::move(missing));
+    } else if (root_it != loaded.end()) {
+        std::rotate(loaded.begin(), root_it, root_it + 1);
+    }
+    for (size_t i = 0; i < loaded.size(); ++i) {
+        loaded[i].entry.dir_rel = i == 0 ? "." : "children/" + std::to_string(loaded[i].entry.pid);
+        loaded[i].entry.rendered = loaded[i].entry.error.empty();
+    }
+
+    RunFacts facts = run;
+    facts.root_pid = root_pid;
+    for (size_t i = 0; i < loaded.size(); ++i) {
+        Loaded& l = loaded[i];
+        if (!l.entry.rendered) {
+            continue;
+        }
+        DumpResult r = read_dump_file(l.path);
+        Error error;
+        std::optional<DumpTrees> trees;
+        if (r.dump) {
+            trees = build_trees(*r.dump, error);
+        } else {
+            error = r.error;
+        }
+        if (!trees) {
+            l.entry.rendered = false;
+            l.entry.error = error.message;
+            l.entry.json["status"] = status_of(error.status);
+            l.entry.json["error"] = error.message;
+            warnings.push_back(error.message);
+            continue;
+        }
+        if (i == 0) {
+            if (const auto peak = r.dump->meta_number(meta::kPeakBytes)) {
+                outcome.peak_bytes = static_cast<unsigned long long>(*peak);
+            }
+        }
+        ProfileFiles files;
+        files.version = run.version;
+        const auto peak = r.dump->meta_number(meta::kPeakBytes);
+        files.graphs.push_back(
+            {GraphKind::MemoryPeak, trees->memory.get(),
+             "Memory at peak" + (peak ? ": " + human_bytes(*peak) : std::string()),
+             sampling_note(r.dump->meta_number(meta::kSampleIntervalBytes))});
+        files.graphs.push_back(
+            {GraphKind::Time, trees->time.get(),
+             "Time: CPU " + human_micros(static_cast<double>(trees->time->total0(0))) +
+                 ", waiting " + human_micros(static_cast<double>(trees->time->total1(0))),
+             "colour: orange = running on CPU, blue = waiting"});
+        files.page = make_page(facts, loaded, l, *r.dump, i == 0, warnings, options);
+        files.summary = l.entry.json;
+        files.summary["dir"] = l.entry.dir_rel;
+        files.speedscope_name = "sciagraph: pid " + std::to_string(l.entry.pid);
+        if (!write_profile_files(output_dir / l.entry.dir_rel, files, options, error)) {
+            outcome.error = error.message;
+            outcome.exit_status = static_cast<int>(error.status);
+            return outcome;
+        }
+        l.entry.json["dir"] = l.entry.dir_rel;
+    }
+
+    std::vector<ProcessEntry> entries;
+    for (const Loaded& l : loaded) {
+        entries.push_back(l.entry);
+    }
+    const nlohmann::json summary = make_run_summary(facts, entries, outcome.peak_bytes, warnings);
+    Error error;
+    if (!write_file(output_dir / "summary.json",
+                    summary.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+                    error)) {
+        outcome.error = error.message;
+        outcome.exit_status = static_cast<int>(error.status);
+        return outcome;
+    }
+    outcome.ok = true;
+    outcome.warnings = warnings;
+    return outcome;
+}
+
+}  // namespace sciagraph::report

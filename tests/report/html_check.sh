@@ -1,0 +1,150 @@
+#!/bin/sh
+# tests/report/html_check.sh — checks a rendered index.html in headless Chromium (Debian's
+# `chromium`): the page loads with no console errors, and search (substring, regex, a bad regex),
+# click-to-zoom, Escape-to-reset and the flame/icicle toggle work. It drives the page through
+# real DOM events from a script appended to a copy of the report, and reads the results back
+# from the dumped DOM.
+#
+#   tests/report/html_check.sh path/to/index.html [screenshot.png]
+set -eu
+report=$1
+shot=${2:-}
+browser=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$browser" ]; then
+    echo "html_check: chromium is not installed (apt-get install chromium)" >&2
+    exit 77
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+flags="--headless --no-sandbox --disable-gpu --disable-background-networking \
+--disable-component-update --disable-sync --no-first-run --window-size=1400,1000"
+
+# 1. The page as it is: no console errors while loading and drawing.
+# shellcheck disable=SC2086
+timeout 60 "$browser" $flags --user-data-dir="$work/p1" --enable-logging=stderr --v=0 \
+    --dump-dom "file://$(realpath "$report")" > "$work/plain.html" 2> "$work/plain.log" || true
+if grep -E "CONSOLE|Uncaught" "$work/plain.log" | grep -viE "favicon" > "$work/console.txt"; then
+    echo "html_check: FAIL: console messages while loading:" >&2
+    cat "$work/console.txt" >&2
+    exit 1
+fi
+grep -q '<canvas class="flame"' "$work/plain.html" || {
+    echo "html_check: FAIL: no flamegraph canvas in the rendered page" >&2
+    exit 1
+}
+
+# 2. A copy with a driver script: search, regex, bad regex, zoom by click, reset, toggle.
+cp "$report" "$work/check.html"
+cat >> "$work/check.html" <<'JS'
+<script>
+(function () {
+  const out = {errors: []};
+  window.addEventListener('error', (e) => out.errors.push(String(e.message)));
+  try {
+    const v = window.sciagraph.views.find((x) => !x.empty);
+    const type = (text, regex) => {
+      v.regex.checked = regex;
+      v.search.value = text;
+      v.search.dispatchEvent(new Event('input'));
+      return v.matched.textContent;
+    };
+    const name = v.names[v.children[0][0]];
+    const word = name.replace(/[^A-Za-z_].*$/, '') || name.slice(0, 3);
+    out.substring = type(word, false);
+    out.substringMatches = v.matchList.length;
+    out.regex = type('^' + word.split('').join('+') + '+', true);
+    out.regexMatches = v.matchList.length;
+    out.badRegex = type('(', true);
+    out.badRegexFlagged = v.search.classList.contains('invalid');
+    type('', false);
+    // Click the widest frame two levels down: the view zooms to it.
+    const row = v.rows[2] || v.rows[1];
+    const target = row.reduce((a, b) => (b[2] > a[2] ? b : a));
+    const r = v.canvas.getBoundingClientRect();
+    v.canvas.dispatchEvent(new MouseEvent('click', {bubbles: true,
+      clientX: r.left + target[1] + target[2] / 2, clientY: r.top + v.rows.indexOf(row) * 17 + 8}));
+    out.zoomTarget = target[0];
+    out.zoomedTo = v.zoom;
+    out.resetEnabled = !v.reset.disabled;
+    v.canvas.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));
+    out.afterEscape = v.zoom;
+    v.flameBtn.click();
+    out.flame = !v.icicle;
+    out.tableRows = v.section.querySelectorAll('tbody tr').length;
+  } catch (e) {
+    out.errors.push('exception: ' + e);
+  }
+  document.title = 'SGCHECK ' + JSON.stringify(out);
+})();
+</script>
+JS
+# shellcheck disable=SC2086
+timeout 60 "$browser" $flags --user-data-dir="$work/p2" --dump-dom "file://$work/check.html" \
+    > "$work/checked.html" 2> /dev/null || true
+python3 - "$work/checked.html" <<'PY'
+import html, json, re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+m = re.search(r"<title>SGCHECK (.*?)</title>", text, re.S)
+if not m:
+    sys.exit("html_check: FAIL: the driver script did not run")
+r = json.loads(html.unescape(m.group(1)))
+checks = [
+    ("no script errors", r["errors"] == []),
+    ("substring search matches", r["substringMatches"] > 0 and r["substring"].startswith("Matched: ")),
+    ("regex search matches", r["regexMatches"] > 0 and r["regex"].startswith("Matched: ")),
+    ("bad regex is flagged, not thrown", r["badRegexFlagged"] and "invalid" in r["badRegex"]),
+    ("click zooms to the frame", r["zoomedTo"] == r["zoomTarget"] and r["zoomedTo"] != 0),
+    ("reset is enabled when zoomed", r["resetEnabled"]),
+    ("Escape resets the zoom", r["afterEscape"] == 0),
+    ("flame view toggles", r["flame"]),
+    ("top table has rows", r["tableRows"] > 0),
+]
+failed = [name for name, ok in checks if not ok]
+for name, ok in checks:
+    print(("ok   " if ok else "FAIL ") + name)
+print("search: " + r["substring"])
+if failed:
+    sys.exit("html_check: FAIL: " + ", ".join(failed))
+PY
+
+# 3. The standalone SVGs next to the report: well-formed XML, and a click zooms (the frame
+#    fills the width, others are hidden, "Reset Zoom" shows).
+for svg in "$(dirname "$report")"/*.svg; do
+    [ -e "$svg" ] || continue
+    python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$svg" || {
+        echo "html_check: FAIL: $svg is not well-formed XML" >&2
+        exit 1
+    }
+    python3 - "$svg" "$work/check.svg" <<'PY'
+import sys
+text = open(sys.argv[1], encoding="utf-8").read()
+driver = """<script type="text/ecmascript"><![CDATA[
+window.addEventListener('load', function () { setTimeout(function () {
+  var gs = document.getElementById('frames').children, g = gs[Math.min(1, gs.length - 1)];
+  g.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+  var w = parseFloat(g.getElementsByTagName('rect')[0].getAttribute('width'));
+  var shown = !document.getElementById('unzoom').classList.contains('hide');
+  document.getElementById('title').textContent = 'SVGCHECK ' + (w > 1179 && shown ? 'ok' : 'bad');
+}, 0); });
+]]></script>
+</svg>"""
+open(sys.argv[2], "w", encoding="utf-8").write(text[: text.rindex("</svg>")] + driver)
+PY
+    # shellcheck disable=SC2086
+    timeout 60 "$browser" $flags --user-data-dir="$work/p4" --enable-logging=stderr --v=0 \
+        --dump-dom "file://$work/check.svg" > "$work/svg.out" 2> "$work/svg.log" || true
+    if grep -E "CONSOLE|Uncaught" "$work/svg.log" >&2 || ! grep -q "SVGCHECK ok" "$work/svg.out"; then
+        echo "html_check: FAIL: $(basename "$svg"): zoom did not work or the console reported errors" >&2
+        exit 1
+    fi
+    echo "ok   $(basename "$svg"): well-formed, click zooms"
+done
+
+# 4. Optional screenshot, to look at.
+if [ -n "$shot" ]; then
+    # shellcheck disable=SC2086
+    timeout 60 "$browser" $flags --user-data-dir="$work/p3" --screenshot="$shot" \
+        "file://$(realpath "$report")" > /dev/null 2>&1 || true
+    echo "screenshot: $shot"
+fi
+echo "html_check: PASS"
