@@ -388,7 +388,10 @@ void persist_tick() noexcept
     // killer say, still leaves it); otherwise every persist interval.
     if ((new_peak && since >= 100'000'000ull) ||
         since >= uint64_t{settings().persist_ms} * 1'000'000ull) {
-        g_written_generation.store(generation, std::memory_order_relaxed);
+        // A job still at its highest total has had no falling edge to snapshot it: do it now,
+        // or a job killed at its peak (SIGKILL, the OOM killer) leaves an old breakdown behind.
+        snapshot_if_rising();
+        g_written_generation.store(snapshot_generation(), std::memory_order_relaxed);
         write_dump(false);
     }
 }

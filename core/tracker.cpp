@@ -122,28 +122,33 @@ FreedBlock on_free(void* ptr, size_t usable_size) noexcept
 void on_realloc(void* old_ptr, void* new_ptr, size_t new_usable, size_t old_usable,
                 const FreedBlock& old_block) noexcept
 {
+    (void)old_usable;
     if (RecursionGuard::active() || !tracking_memory()) {
         return;
     }
-    if (!old_block.sampled) {
-        on_alloc(new_ptr, new_usable);
+    // The new block gets its own sampling decision, as a fresh allocation of its size would:
+    // a block that grew past the interval is always in the sample at its exact size, a small one
+    // is sampled with probability 1 − e^(−Z/R) and its Horvitz–Thompson weight. (Scaling the old
+    // block's weight by the size ratio would also be unbiased, but a 64-byte sample standing for
+    // 256 KiB that grows to 64 KiB would then stand for 256 MiB: unusable variance.)
+    // What the old sample saves is the capture: a sampled block keeps the stack that allocated
+    // it, so bytearray += and list growth in a loop cost no stack walk per realloc.
+    RecursionGuard guard;
+    live_add(static_cast<int64_t>(new_usable));
+    uint64_t mean = hot().sample_bytes;
+    if (!should_sample(new_usable, mean)) {
         return;
     }
-    // A sampled block keeps its stack when it grows or shrinks (bytearray +=, list growth):
-    // no new capture, and its weight scales with its size, so the estimate stays unbiased
-    // (the new block is in the sample exactly when the old one was).
-    RecursionGuard guard;
+    uint64_t weight = sample_weight(new_usable, mean);
+    if (!old_block.sampled) {
+        record_sample(new_ptr, weight);
+        return;
+    }
     if (new_ptr == old_ptr) {
         SCIAGRAPH_MARK(ReallocKeptSample);
     } else {
         SCIAGRAPH_MARK(ReallocMovedSample);
     }
-    live_add(static_cast<int64_t>(new_usable));
-    uint64_t weight = old_usable == 0 ? new_usable
-                                      : static_cast<uint64_t>(
-                                            static_cast<double>(old_block.sample.weight) *
-                                            static_cast<double>(new_usable) /
-                                            static_cast<double>(old_usable));
     if (!alloc_table().insert(reinterpret_cast<uintptr_t>(new_ptr),
                               SampledAlloc{old_block.sample.stack, weight})) {
         disable("the table of sampled allocations is full");
