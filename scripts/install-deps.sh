@@ -11,8 +11,10 @@ packages=(
     nlohmann-json3-dev
     # unit tests
     catch2 librapidcheck-dev
-    # e2e: the two interpreters' workloads, the fuzzer's compiler, the report's browser check
-    python3 python3-numpy python3-pandas clang libclang-rt-14-dev
+    # e2e: the two interpreters' workloads, CPython's own test suite, another allocator to
+    # coexist with, the fuzzer's compiler, the report's browser check
+    python3 python3-numpy python3-pandas libpython3.11-testsuite libjemalloc2
+    clang libclang-rt-14-dev chromium
     # static checks
     clang-tidy clang-format
 )
