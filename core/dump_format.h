@@ -3,7 +3,8 @@
 // A dump is one file per profiled process, `<pid>.sgdump`, little-endian:
 //
 //   FileHeader                       magic "SCIAGDMP", format version, header size
-//   Section*                         each: SectionHeader, payload, u32 CRC-32 of the payload
+//   Section*                         each: SectionHeader, payload, u32 CRC-32 of the section
+//                                    header's 16 bytes followed by the payload (section_crc)
 //   Section{kind = End}              written last; a dump without it was cut short
 //
 // Sections can be skipped by length, so a reader of version N reads any section kind it knows
@@ -17,8 +18,12 @@
 //   Stacks    u32 count, then count × (u32 parent stack id, u32 frame id). Stack ids are the
 //             index over all Stacks sections, plus one: id 0 is the empty stack (the root), so a
 //             stack is a path in a trie and its frames are read leaf to root through `parent`.
+//             The writer creates a node after its parent, so a parent's id is always lower than
+//             its child's; a reader may rely on it to refuse loops.
 //   Samples   u32 metric, u32 count, then count × (u32 stack id, u64 value). Several sections of
 //             one metric add up.
+//
+// The `command` meta value is the process's argv as a JSON array of strings.
 #pragma once
 
 #include <cstddef>
@@ -118,6 +123,13 @@ inline uint32_t crc32(const void* data, size_t size, uint32_t crc = 0) noexcept
         crc = detail::kCrc32Table.entry[(crc ^ p[i]) & 0xFFu] ^ (crc >> 8);
     }
     return ~crc;
+}
+
+// A section's checksum covers its header too: a flipped kind or length is caught, not read as
+// an unknown section or a truncation. `header` is the section's 16 header bytes as stored.
+inline uint32_t section_crc(const void* header, const void* payload, size_t size) noexcept
+{
+    return crc32(payload, size, crc32(header, sizeof(SectionHeader)));
 }
 
 }  // namespace sciagraph::dump

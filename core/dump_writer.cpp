@@ -91,7 +91,8 @@ void close_section(Out& out, size_t start) noexcept
         // Sections follow each other unaligned: patch the length field byte-wise.
         uint64_t length = payload;
         std::memcpy(out.at(start + offsetof(dump::SectionHeader, length)), &length, sizeof length);
-        crc = dump::crc32(out.at(start + sizeof(dump::SectionHeader)), payload);
+        crc = dump::section_crc(out.at(start), out.at(start + sizeof(dump::SectionHeader)),
+                                payload);
     }
     out.u32(crc);
 }
@@ -144,6 +145,56 @@ void meta(Out& out, uint32_t& count, const char* key, const char* value) noexcep
     ++count;
 }
 
+// The process's argv as a JSON array, from /proc/self/cmdline (NUL-separated), read with raw
+// system calls into a fixed buffer; arguments past 16 KiB are cut.
+void command_json(char* json, size_t size) noexcept
+{
+    char raw[16384];
+    ssize_t n = 0;
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        n = read(fd, raw, sizeof raw);
+        close(fd);
+    }
+    size_t w = 0;
+    auto put = [&](char c) {
+        if (w + 2 < size) {
+            json[w++] = c;
+        }
+    };
+    put('[');
+    bool open_string = false;
+    for (ssize_t i = 0; i < n; ++i) {
+        unsigned char c = static_cast<unsigned char>(raw[i]);
+        if (!open_string) {
+            if (w > 1) {
+                put(',');
+            }
+            put('"');
+            open_string = true;
+        }
+        if (c == '\0') {
+            put('"');
+            open_string = false;
+        } else if (c == '"' || c == '\\') {
+            put('\\');
+            put(static_cast<char>(c));
+        } else if (c < 0x20) {
+            const char* hex = "0123456789abcdef";
+            for (char e : {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]}) {
+                put(e);
+            }
+        } else {
+            put(static_cast<char>(c));
+        }
+    }
+    if (open_string) {
+        put('"');
+    }
+    json[w++] = ']';
+    json[w] = '\0';
+}
+
 void write_meta(Out& out, bool final) noexcept
 {
     size_t start = open_section(out, dump::SectionKind::Meta);
@@ -162,6 +213,9 @@ void write_meta(Out& out, bool final) noexcept
           format_u64(micro, (v >> 8) & 0xff)});
     meta(out, count, m::kPythonVersion, version);
     meta(out, count, m::kMode, mode_name(settings().mode));
+    static char command[20000];  // only the writer (holding its lock) uses it
+    command_json(command, sizeof command);
+    meta(out, count, m::kCommand, command);
     const char* reason = disabled_reason();
     meta(out, count, m::kStatus, reason == nullptr ? "ok" : "disabled");
     if (reason != nullptr) {

@@ -232,7 +232,7 @@ DumpResult parse(const unsigned char* data, size_t size)
         const size_t n = static_cast<size_t>(length);
         Cursor crc_cursor(payload + n, 4);
         const uint32_t stored_crc = crc_cursor.u32();
-        if (fmt::crc32(payload, n) != stored_crc) {
+        if (fmt::section_crc(data + offset, payload, n) != stored_crc) {
             result.error = corrupt("section " + std::to_string(index) + " at byte " +
                                    std::to_string(offset) + " fails its checksum");
             return result;

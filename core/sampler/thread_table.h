@@ -23,6 +23,10 @@ struct ThreadSlot {
     int64_t read_cpu_ns;   // its CPU clock when the cached stack was read
     int64_t seen_cpu_ns;   // its CPU clock at its previous sample (did it run since?)
     uint64_t seen_pass;    // the last pass (tick or native scan) that listed this thread
+    int64_t last_runq_ns;  // its run-queue delay at last_wall_ns (less the carried rest)
+    int64_t seen_runq_ns;  // its run-queue delay at its last schedstat read
+    bool runq_known;       // schedstat was read once: the two above hold values
+    bool runnable;         // it ran or waited for a core before its last schedstat read
 };
 
 class ThreadTable {

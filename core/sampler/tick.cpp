@@ -1,7 +1,6 @@
 #include "tick.h"
 
 #include "arena.h"
-#include "charge.h"
 
 namespace sciagraph::core::sampler {
 namespace {
@@ -166,16 +165,13 @@ const char* Ticker::sample_thread(const python::ThreadRef& ref) noexcept
         slot->tstate = ref.tstate;
         slot->last_wall_ns = previous_tick_ns_;
         python_moved_ = true;
-    } else if (cpu != slot->seen_cpu_ns) {
-        python_moved_ = true;
     }
+    const bool ran = inserted || cpu != slot->seen_cpu_ns;
+    python_moved_ = python_moved_ || ran;
     slot->seen_pass = tick_;
-    slot->seen_cpu_ns = cpu;
     ++python_seen_;
 
-    const Charge charge = classify(cpu - slot->last_cpu_ns, now - slot->last_wall_ns);
-    slot->last_wall_ns += charge.wall_used_ns;
-    slot->last_cpu_ns += charge.cpu_used_ns;
+    const Charge charge = this->charge(*slot, tid, cpu, ran, now);
 
     bool read_failed = false;
     const StackId stack = stack_of(*slot, ref, cpu, read_failed);
@@ -187,6 +183,46 @@ const char* Ticker::sample_thread(const python::ThreadRef& ref) noexcept
     }
     ++counters_.samples;
     return read_failed ? note_read(true) : nullptr;
+}
+
+// Charges the interval since the slot's baselines and advances them. `ran`: its CPU clock
+// moved since its previous sample (or it is new).
+Charge Ticker::charge(ThreadSlot& slot, int32_t tid, int64_t cpu_ns, bool ran, int64_t now) noexcept
+{
+    slot.seen_cpu_ns = cpu_ns;
+    // Only a thread that ran, or was running or runnable at its previous read, can have waited
+    // for a core since: a blocked thread's numbers stand still. The delay is cumulative, so a
+    // wait that a skipped read would have shown is caught by the next read.
+    int64_t runq_delta = 0;
+    bool first_read = false;
+    if (backend_.run_queue_ns != nullptr && (ran || slot.runnable)) {
+        ++counters_.run_queue_reads;
+        const int64_t runq = backend_.run_queue_ns(tid);
+        if (runq >= 0) {
+            first_read = !slot.runq_known;
+            if (first_read) {
+                // Like its CPU clock, a new thread's delay counts from 0, within this interval.
+                slot.last_runq_ns = 0;
+                slot.seen_runq_ns = 0;
+                slot.runq_known = true;
+            }
+            slot.runnable = ran || runq != slot.seen_runq_ns;
+            slot.seen_runq_ns = runq;
+            runq_delta = runq - slot.last_runq_ns;
+        } else {
+            slot.runnable = false;  // gone, or unreadable: the next move of its clock reads again
+        }
+    }
+    const Charge charge = classify(cpu_ns - slot.last_cpu_ns, runq_delta, now - slot.last_wall_ns);
+    slot.last_wall_ns += charge.wall_used_ns;
+    slot.last_cpu_ns += charge.cpu_used_ns;
+    if (first_read) {
+        // Its history before its first sample is not carried (see kMaxRunQueueCarryNs).
+        slot.last_runq_ns = slot.seen_runq_ns;
+    } else {
+        slot.last_runq_ns += charge.runq_used_ns;
+    }
+    return charge;
 }
 
 StackId Ticker::stack_of(ThreadSlot& slot,
@@ -273,9 +309,7 @@ const char* Ticker::sample_native() noexcept
         }
         slot->seen_pass = scan_;
         ++seen;
-        const Charge charge = classify(cpu - slot->last_cpu_ns, now - slot->last_wall_ns);
-        slot->last_wall_ns += charge.wall_used_ns;
-        slot->last_cpu_ns += charge.cpu_used_ns;
+        const Charge charge = this->charge(*slot, tid, cpu, inserted || cpu != slot->seen_cpu_ns, now);
         // CPU only. A thread with no Python state is a BLAS/OpenMP worker or a native library's
         // I/O thread: its computing is real work the user must see, but its waiting (parked
         // between tasks, often a whole pool of them) is not something the job's code waits on

@@ -6,6 +6,7 @@
 // are only bound in time_sampler.cpp.
 #pragma once
 
+#include "charge.h"
 #include "python/python.h"
 #include "stack_table.h"
 #include "thread_table.h"
@@ -25,6 +26,9 @@ struct Backend {
     long (*list_tasks)(int32_t* out, size_t max);
     int64_t (*thread_cpu_ns)(int32_t tid);  // -1: the thread is gone
     int64_t (*now_ns)();
+    // Nanoseconds the thread waited on a run queue (schedstat), -1 when unknown. nullptr where
+    // the kernel does not report it: CPU is then the CPU clock alone.
+    int64_t (*run_queue_ns)(int32_t tid) = nullptr;
 };
 
 // Counters the tick keeps; the sampler publishes them as Stats.
@@ -37,6 +41,7 @@ struct TickCounters {
     uint64_t native_charges = 0;   // [native thread] charges with CPU
     uint64_t dropped_threads = 0;  // threads skipped because a table was full
     uint64_t listings = 0;         // Python thread lists read
+    uint64_t run_queue_reads = 0;  // schedstat reads (threads that ran or were runnable)
 };
 
 // What made time profiling stop; static strings (they go into the dump as they are). Arrays,
@@ -64,6 +69,13 @@ public:
     // Before a new sampling run in the same memory (fork child): forgets every thread.
     void reset(int32_t own_tid, int64_t start_ns) noexcept;
 
+    // Where run-queue time comes from (nullptr: nowhere), probed by the sampler thread itself
+    // each time it starts (the kernel may differ after exec, never after fork; cheap either way).
+    void set_run_queue_source(int64_t (*run_queue_ns)(int32_t tid)) noexcept
+    {
+        backend_.run_queue_ns = run_queue_ns;
+    }
+
     // One tick. Returns nullptr, or the reason time profiling must stop.
     const char* tick() noexcept;
 
@@ -89,6 +101,7 @@ private:
                      const python::ThreadRef& ref,
                      int64_t cpu_ns,
                      bool& read_failed) noexcept;
+    Charge charge(ThreadSlot& slot, int32_t tid, int64_t cpu_ns, bool ran, int64_t now) noexcept;
     bool must_list() const noexcept;
     const char* sample_native() noexcept;
     const char* note_read(bool failed) noexcept;

@@ -12,6 +12,7 @@
 #include "jitter.h"
 #include "python/python.h"
 #include "recursion_guard.h"
+#include "schedstat.h"
 #include "stack_table.h"
 #include "task_list.h"
 #include "tick.h"
@@ -130,6 +131,10 @@ void run_loop() noexcept
             g_state.ticker_ready = true;
         } else {
             stop_time_profiling(stop_reason::kNoMemory);
+        }
+        if (g_state.ticker_ready) {
+            g_state.ticker.set_run_queue_source(run_queue_time_available() ? read_run_queue_ns
+                                                                           : nullptr);
         }
     }
     const unsigned hz = g_state.settings.hz == 0 ? 1 : g_state.settings.hz;

@@ -77,11 +77,14 @@ public:
                          const std::vector<unsigned char>& payload,
                          bool bad_crc = false)
     {
+        const size_t header_at = bytes_.size();
         u32(bytes_, static_cast<uint32_t>(kind));
         u32(bytes_, 0);
         u64(bytes_, payload.size());
         bytes_.insert(bytes_.end(), payload.begin(), payload.end());
-        u32(bytes_, sciagraph::dump::crc32(payload.data(), payload.size()) ^ (bad_crc ? 1u : 0u));
+        const uint32_t crc = sciagraph::dump::section_crc(
+            bytes_.data() + header_at, payload.data(), payload.size());
+        u32(bytes_, crc ^ (bad_crc ? 1u : 0u));
         return *this;
     }
     DumpBuilder& raw(const std::vector<unsigned char>& bytes)

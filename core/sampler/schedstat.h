@@ -1,0 +1,28 @@
+// core/sampler/schedstat.h — how long a thread of this process has waited on a run queue for a
+// core: the second number of /proc/self/task/<tid>/schedstat (ns on CPU, ns waiting on a run
+// queue, timeslices). The kernel keeps it when built with CONFIG_SCHED_INFO (Debian, Ubuntu,
+// Fedora kernels do) and writes "0 0 0" when it does not.
+//
+// Read with raw open/read/close system calls into a stack buffer: no stdio, no malloc (the
+// sampler thread never calls the job's allocator), and no fd kept open between reads, so a job
+// that closes every fd it does not know never breaks it.
+#pragma once
+
+#include <cstdint>
+
+namespace sciagraph::core::sampler {
+
+// Nanoseconds thread `tid` has spent runnable but waiting for a core, or -1 when the file cannot
+// be read (the thread is gone, no /proc) or does not hold three numbers.
+int64_t read_run_queue_ns(int32_t tid) noexcept;
+
+// Whether this kernel reports run-queue time: the calling thread's own schedstat is readable and
+// shows the CPU it has used (a kernel without sched_info writes zeros).
+bool run_queue_time_available() noexcept;
+
+namespace detail {
+// "a b c\n" → a and b; false unless the text starts with two decimal numbers.
+bool parse_schedstat(const char* text, long size, int64_t& cpu_ns, int64_t& runq_ns) noexcept;
+}  // namespace detail
+
+}  // namespace sciagraph::core::sampler
