@@ -149,7 +149,8 @@ void meta(Out& out, uint32_t& count, const char* key, const char* value) noexcep
 // system calls into a fixed buffer; arguments past 16 KiB are cut.
 void command_json(char* json, size_t size) noexcept
 {
-    char raw[16384];
+    static char raw[16384];  // static, not on the caller's stack: only the writer (holding its
+                             // lock) comes here, from whatever thread is exiting
     ssize_t n = 0;
     int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
