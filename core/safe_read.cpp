@@ -43,13 +43,24 @@ bool address_range_plausible(uintptr_t src, size_t size) noexcept
     return src >= kLowestValid && src + size >= src;
 }
 
+// Our pid, for process_vm_readv. Not cached process-wide: after a fork that bypasses the fork
+// handlers (a raw clone) a cached pid would name the parent, and process_vm_readv would silently
+// read the parent's memory. A thread that never forks may pin it in its own thread-local copy:
+// the sampler thread does (it makes most safe reads, a few dozen per tick), and a thread lives
+// in one process for ever. A fork child's only thread is the one that called fork, never it.
+thread_local pid_t t_pinned_pid = 0;
+
+pid_t self_pid() noexcept
+{
+    const pid_t pinned = t_pinned_pid;
+    return pinned != 0 ? pinned : getpid();
+}
+
 bool vm_readv(void* dst, uintptr_t src, size_t size) noexcept
 {
     iovec local{dst, size};
     iovec remote{reinterpret_cast<void*>(src), size};
-    // getpid() on every call rather than a cached pid: after fork a cached pid would name the
-    // parent, and process_vm_readv would silently read the parent's memory.
-    ssize_t got = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+    ssize_t got = process_vm_readv(self_pid(), &local, 1, &remote, 1, 0);
     return got == static_cast<ssize_t>(size);
 }
 
@@ -246,7 +257,7 @@ size_t safe_read_pieces(const ReadPiece* pieces, size_t count, bool* ok) noexcep
         mode = probe();
     }
     if (mode == Mode::VmReadv) {
-        pid_t self = getpid();  // once per call: see vm_readv
+        pid_t self = self_pid();  // once per call
         for (size_t begin = 0; begin < count;) {
             begin = vm_readv_batch(pieces, begin, count, ok, self);
         }
@@ -277,6 +288,18 @@ void safe_read_fork_parent() noexcept
 void safe_read_fork_child() noexcept
 {
     g_pipe.lock.reset_in_child();
+    t_pinned_pid = 0;  // a forking thread never pins; should one have, it is in a new process
+}
+
+// For a thread that never calls fork (the sampler thread): getpid() once, here.
+void safe_read_pin_pid_for_this_thread() noexcept
+{
+    t_pinned_pid = getpid();
+}
+
+pid_t safe_read_self_pid() noexcept
+{
+    return self_pid();
 }
 
 // For tests: force the pipe fallback (true) or re-probe (false).

@@ -286,7 +286,10 @@ void start() noexcept
 
 void python_ready() noexcept
 {
-    if (!active() || !enabled()) {
+    // Once per process: a subinterpreter imports sitecustomize again, and its thread state is
+    // not the one PyGILState knows, so a second check would fail on a healthy interpreter.
+    // (A fork child inherits the parent's checked layout.)
+    if (!active() || !enabled() || python::layout_checked()) {
         return;
     }
     RecursionGuard guard;

@@ -21,11 +21,17 @@
 #include "failpoints.h"
 #include "frame_walk.h"
 #include "python.h"
+#include "sampler/thread_list_mark.h"
 
 #include <atomic>
 
 #include <sched.h>
 #include <unistd.h>
+
+namespace sciagraph::core::detail {
+// Defined in core/safe_read.cpp: getpid(), cached for the sampler thread.
+pid_t safe_read_self_pid() noexcept;
+}  // namespace sciagraph::core::detail
 
 namespace sciagraph::core::python {
 namespace {
@@ -152,7 +158,7 @@ class ScratchGuard {
 public:
     ScratchGuard() noexcept
     {
-        const pid_t self = getpid();
+        const pid_t self = detail::safe_read_self_pid();
         for (unsigned spins = 0;; ++spins) {
             pid_t owner = 0;
             if (g_scratch_owner.compare_exchange_weak(owner, self, std::memory_order_acquire)) {
@@ -416,10 +422,44 @@ Outcome StackRead::run(const ThreadRef& thread, RawFrame* out, size_t max, size_
     return moved_ ? Outcome::Moved : Outcome::Stable;
 }
 
+// The interpreter's thread list as list_threads last found it. CPython 3.11 pushes every new
+// thread state at the head of the list, and `threads.count` (a long right after `head`) moves
+// when a thread started by the threading module begins or ends: a list whose interpreter, head
+// and count are unchanged has gained no thread. A thread state unlinked from the middle of the
+// list changes neither: the sampler notices that one by its TID going away or its stack turning
+// unreadable, and lists again.
+struct ThreadListMark {
+    uintptr_t interp;
+    uintptr_t head;
+    long count;
+};
+ThreadListMark g_listed{};  // the sampler thread alone lists
+bool g_listed_valid = false;
+
 }  // namespace
+
+bool thread_list_changed() noexcept
+{
+    const Layout* layout = current_layout();
+    const uintptr_t runtime = symbols().runtime;
+    if (layout == nullptr || runtime == 0 || !g_listed_valid || g_listed.interp == 0) {
+        return true;
+    }
+    // One read of one page: head and count of the interpreter listed last. A new interpreter
+    // at the runtime's head (a subinterpreter, or a finalised runtime) is seen by the sampler's
+    // periodic listing, which reads the runtime again.
+    struct {
+        uintptr_t head;
+        long count;
+    } now{};
+    static_assert(sizeof now == 2 * sizeof(uintptr_t));
+    return !safe_read(&now, g_listed.interp + layout->interp_threads_head, sizeof now) ||
+           now.head != g_listed.head || now.count != g_listed.count;
+}
 
 long list_threads(ThreadRef* out, size_t max) noexcept
 {
+    g_listed_valid = false;
     const Layout* layout = current_layout();
     uintptr_t runtime = symbols().runtime;
     if (layout == nullptr || runtime == 0) {
@@ -432,10 +472,17 @@ long list_threads(ThreadRef* out, size_t max) noexcept
     if (interp == 0) {
         return 0;  // not initialised yet, or finalised
     }
-    uintptr_t tstate = 0;
-    if (!read_pointer(interp + layout->interp_threads_head, tstate)) {
+    // Head and count (a long right after head) in one read; the mark is taken before the walk,
+    // so a list that changes during it differs from the mark at the next look.
+    struct {
+        uintptr_t head;
+        long count;
+    } threads{};
+    static_assert(sizeof threads == 2 * sizeof(uintptr_t));
+    if (!safe_read(&threads, interp + layout->interp_threads_head, sizeof threads)) {
         return -1;
     }
+    uintptr_t tstate = threads.head;
     size_t count = 0;
     for (size_t steps = 0; tstate != 0 && count < max; ++steps) {
         ThreadImage image;
@@ -457,6 +504,8 @@ long list_threads(ThreadRef* out, size_t max) noexcept
         ++count;
         tstate = load_field<uintptr_t>(image.bytes, layout->tstate_next);
     }
+    g_listed = ThreadListMark{interp, threads.head, threads.count};
+    g_listed_valid = tstate == 0;  // a list cut at `max` is listed again every time
     return static_cast<long>(count);
 }
 

@@ -32,9 +32,9 @@
 
 namespace sciagraph::core::sampler {
 
-// 50 ms: five intervals at the default rate, far more than one wait for a core lasts on a
-// machine that is not grossly overloaded.
-inline constexpr int64_t kMaxRunQueueCarryNs = 50'000'000;
+// A quarter of a second: on a machine loaded many times over its cores a thread waits tens of
+// milliseconds for a core at a stretch, and all of it must reach the CPU total.
+inline constexpr int64_t kMaxRunQueueCarryNs = 250'000'000;
 
 struct Charge {
     uint64_t cpu_us;       // CPU clock and run-queue time

@@ -73,17 +73,27 @@ const char* parse_number(const char* text, const char* end, int64_t& out) noexce
 }  // namespace
 
 namespace detail {
-bool parse_schedstat(const char* text, long size, int64_t& cpu_ns, int64_t& runq_ns) noexcept
+bool parse_schedstat(const char* text, long size, SchedStat& out) noexcept
 {
     if (size <= 0) {
         return false;
     }
     const char* end = text + size;
-    const char* at = parse_number(text, end, cpu_ns);
-    if (at == nullptr || at == end || *at != ' ') {
-        return false;
+    int64_t* fields[] = {&out.cpu_ns, &out.runq_ns, &out.slices};
+    const char* at = text;
+    for (size_t i = 0; i < 3; ++i) {
+        if (i > 0) {
+            if (at == end || *at != ' ') {
+                return false;
+            }
+            ++at;
+        }
+        at = parse_number(at, end, *fields[i]);
+        if (at == nullptr) {
+            return false;
+        }
     }
-    return parse_number(at + 1, end, runq_ns) != nullptr;
+    return true;
 }
 }  // namespace detail
 
@@ -91,19 +101,18 @@ int64_t read_run_queue_ns(int32_t tid) noexcept
 {
     char buffer[96];
     const long got = read_schedstat(tid, buffer, sizeof buffer);
-    int64_t cpu_ns = 0;
-    int64_t runq_ns = 0;
-    return detail::parse_schedstat(buffer, got, cpu_ns, runq_ns) ? runq_ns : -1;
+    detail::SchedStat stat{};
+    return detail::parse_schedstat(buffer, got, stat) ? stat.runq_ns : -1;
 }
 
 bool run_queue_time_available() noexcept
 {
     char buffer[96];
     const long got = read_schedstat(static_cast<int32_t>(gettid()), buffer, sizeof buffer);
-    int64_t cpu_ns = 0;
-    int64_t runq_ns = 0;
-    // A thread that reads a file has run: a zero CPU total means the kernel keeps no numbers.
-    return detail::parse_schedstat(buffer, got, cpu_ns, runq_ns) && cpu_ns > 0;
+    detail::SchedStat stat{};
+    // A thread that reads a file is on a core: the kernel counted its arrival there (the CPU
+    // total may still read 0 in a thread's first timeslice). Zeros: it keeps no numbers.
+    return detail::parse_schedstat(buffer, got, stat) && stat.slices > 0;
 }
 
 }  // namespace sciagraph::core::sampler

@@ -21,8 +21,13 @@ int64_t read_run_queue_ns(int32_t tid) noexcept;
 bool run_queue_time_available() noexcept;
 
 namespace detail {
-// "a b c\n" → a and b; false unless the text starts with two decimal numbers.
-bool parse_schedstat(const char* text, long size, int64_t& cpu_ns, int64_t& runq_ns) noexcept;
+struct SchedStat {
+    int64_t cpu_ns;   // on a core (updated at scheduling events only: 0 in a first timeslice)
+    int64_t runq_ns;  // runnable, waiting for a core (added when the wait ends)
+    int64_t slices;   // times it got a core
+};
+// "a b c\n" → the three numbers; false unless the text starts with three decimal numbers.
+bool parse_schedstat(const char* text, long size, SchedStat& out) noexcept;
 }  // namespace detail
 
 }  // namespace sciagraph::core::sampler

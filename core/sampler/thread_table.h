@@ -25,8 +25,11 @@ struct ThreadSlot {
     uint64_t seen_pass;    // the last pass (tick or native scan) that listed this thread
     int64_t last_runq_ns;  // its run-queue delay at last_wall_ns (less the carried rest)
     int64_t seen_runq_ns;  // its run-queue delay at its last schedstat read
-    bool runq_known;       // schedstat was read once: the two above hold values
+    int64_t runq_read_ns;  // when schedstat was last read
+    bool runq_known;       // schedstat was read once: the fields above hold values
     bool runnable;         // it ran or waited for a core before its last schedstat read
+    uint8_t runq_backoff;  // reads found little run-queue time: skip this many ticks' reads
+    uint8_t runq_skipped;  // reads skipped since the last one
 };
 
 class ThreadTable {

@@ -56,11 +56,14 @@ void Ticker::reset(int32_t own_tid, int64_t start_ns) noexcept
     ticks_since_scan_ = 0;
     previous_tick_ns_ = start_ns;
     previous_scan_ns_ = start_ns;
+    last_listing_ns_ = start_ns;
+    listing_floor_ns_ = start_ns;
     python_sampled_ = false;
     listed_ = 0;
     ticks_since_listing_ = 0;
     listing_fresh_ = false;
     python_moved_ = true;
+    relist_ = true;
     window_samples_ = 0;
     window_failures_ = 0;
     counters_ = TickCounters{};
@@ -89,7 +92,15 @@ const char* Ticker::tick() noexcept
 
 bool Ticker::must_list() const noexcept
 {
-    return python_moved_ || listed_ == 0 || ticks_since_listing_ >= kTicksPerListing;
+    if (relist_ || listed_ == 0 || ticks_since_listing_ >= kTicksPerListing) {
+        return true;
+    }
+    if (!python_moved_) {
+        return false;  // only running code creates threads
+    }
+    // A thread ran: one read tells whether the list gained a thread, instead of the list itself
+    // (a read per thread state).
+    return backend_.thread_list_changed == nullptr || backend_.thread_list_changed();
 }
 
 const char* Ticker::sample_python(bool& unreadable) noexcept
@@ -103,6 +114,9 @@ const char* Ticker::sample_python(bool& unreadable) noexcept
             return note_read(true);
         }
         ++counters_.listings;
+        listing_floor_ns_ = last_listing_ns_;
+        last_listing_ns_ = backend_.now_ns();
+        relist_ = false;
         listed_ = count;
         ticks_since_listing_ = 0;
     }
@@ -147,6 +161,7 @@ const char* Ticker::sample_thread(const python::ThreadRef& ref) noexcept
             python_threads_.erase(slot);  // gone: its TID may come back as another thread
         }
         python_moved_ = true;
+        relist_ = true;  // its thread state may be gone from the list too
         return nullptr;
     }
     const int64_t now = backend_.now_ns();
@@ -156,7 +171,8 @@ const char* Ticker::sample_thread(const python::ThreadRef& ref) noexcept
         ++counters_.dropped_threads;
         return nullptr;
     }
-    if (inserted || slot->tstate != ref.tstate) {
+    const bool fresh = inserted || slot->tstate != ref.tstate;
+    if (fresh) {
         // New to us (or its TID now belongs to another thread state): it lived at most since
         // the previous tick, and all its CPU is recent. The classifier caps CPU at the wall
         // interval, which also covers a thread that was there before the sampler started.
@@ -166,12 +182,12 @@ const char* Ticker::sample_thread(const python::ThreadRef& ref) noexcept
         slot->last_wall_ns = previous_tick_ns_;
         python_moved_ = true;
     }
-    const bool ran = inserted || cpu != slot->seen_cpu_ns;
+    const bool ran = fresh || cpu != slot->seen_cpu_ns;
     python_moved_ = python_moved_ || ran;
     slot->seen_pass = tick_;
     ++python_seen_;
 
-    const Charge charge = this->charge(*slot, tid, cpu, ran, now);
+    const Charge charge = this->charge(*slot, tid, cpu, ran, now, fresh);
 
     bool read_failed = false;
     const StackId stack = stack_of(*slot, ref, cpu, read_failed);
@@ -185,17 +201,44 @@ const char* Ticker::sample_thread(const python::ThreadRef& ref) noexcept
     return read_failed ? note_read(true) : nullptr;
 }
 
+// Backs reads off while they find under 1/kQuietRunQueueShare of their span waiting for a
+// core: 1, 3, then 7 ticks skipped between reads. One read that finds more reads every tick
+// again, so a thread on a loaded machine is read every tick after at most 7 late intervals.
+void Ticker::note_run_queue(ThreadSlot& slot, int64_t runq_ns, int64_t now) noexcept
+{
+    const int64_t found = runq_ns - slot.seen_runq_ns;
+    const int64_t span = now - slot.runq_read_ns;
+    if (found * kQuietRunQueueShare < span) {
+        slot.runq_backoff = slot.runq_backoff >= kMaxRunQueueBackoff
+                                ? kMaxRunQueueBackoff
+                                : static_cast<uint8_t>(slot.runq_backoff * 2 + 1);
+    } else {
+        slot.runq_backoff = 0;
+    }
+    slot.runq_skipped = 0;
+    slot.runq_read_ns = now;
+}
+
 // Charges the interval since the slot's baselines and advances them. `ran`: its CPU clock
-// moved since its previous sample (or it is new).
-Charge Ticker::charge(ThreadSlot& slot, int32_t tid, int64_t cpu_ns, bool ran, int64_t now) noexcept
+// moved since its previous sample (or it is new). `fresh`: a Python thread's first sample.
+Charge Ticker::charge(
+    ThreadSlot& slot, int32_t tid, int64_t cpu_ns, bool ran, int64_t now, bool fresh) noexcept
 {
     slot.seen_cpu_ns = cpu_ns;
     // Only a thread that ran, or was running or runnable at its previous read, can have waited
     // for a core since: a blocked thread's numbers stand still. The delay is cumulative, so a
     // wait that a skipped read would have shown is caught by the next read.
-    int64_t runq_delta = 0;
     bool first_read = false;
-    if (backend_.run_queue_ns != nullptr && (ran || slot.runnable)) {
+    bool wanted = backend_.run_queue_ns != nullptr && (ran || slot.runnable);
+    if (wanted && slot.runq_skipped < slot.runq_backoff) {
+        // Its recent reads found (almost) no wait for a core: it waits on the GIL, a lock or
+        // I/O between its runs. A read costs an open of a /proc file (several µs), and the
+        // delay is cumulative: read it less often, the time found is charged late, not lost.
+        ++slot.runq_skipped;
+        slot.runnable = true;
+        wanted = false;
+    }
+    if (wanted) {
         ++counters_.run_queue_reads;
         const int64_t runq = backend_.run_queue_ns(tid);
         if (runq >= 0) {
@@ -204,24 +247,36 @@ Charge Ticker::charge(ThreadSlot& slot, int32_t tid, int64_t cpu_ns, bool ran, i
                 // Like its CPU clock, a new thread's delay counts from 0, within this interval.
                 slot.last_runq_ns = 0;
                 slot.seen_runq_ns = 0;
+                slot.runq_read_ns = slot.last_wall_ns;
                 slot.runq_known = true;
             }
+            note_run_queue(slot, runq, now);
             slot.runnable = ran || runq != slot.seen_runq_ns;
             slot.seen_runq_ns = runq;
-            runq_delta = runq - slot.last_runq_ns;
         } else {
             slot.runnable = false;  // gone, or unreadable: the next move of its clock reads again
         }
     }
+    // What was read now, or the carry of an earlier read when the thread was not read.
+    const int64_t runq_delta = slot.runq_known ? slot.seen_runq_ns - slot.last_runq_ns : 0;
+    if (fresh && tick_ > 1) {
+        // It started somewhere since the previous tick, and has lived at least as long as it
+        // computed or waited for a core. Most threads compute from their start (a short task, a
+        // pool's worker): counting from the previous tick would charge each of them the time
+        // before it existed (half an interval on average) as waiting. A thread that blocked
+        // first loses at most that much waiting instead. On the first tick the threads were
+        // there before the sampler: they lived the whole interval.
+        // It was not in the listing before the one that showed it (or held its creator's TID
+        // there, not yet started): it started after that one.
+        const int64_t lived_at_least = cpu_ns + (runq_delta > 0 ? runq_delta : 0);
+        slot.last_wall_ns =
+            now - lived_at_least > listing_floor_ns_ ? now - lived_at_least : listing_floor_ns_;
+    }
     const Charge charge = classify(cpu_ns - slot.last_cpu_ns, runq_delta, now - slot.last_wall_ns);
     slot.last_wall_ns += charge.wall_used_ns;
     slot.last_cpu_ns += charge.cpu_used_ns;
-    if (first_read) {
-        // Its history before its first sample is not carried (see kMaxRunQueueCarryNs).
-        slot.last_runq_ns = slot.seen_runq_ns;
-    } else {
-        slot.last_runq_ns += charge.runq_used_ns;
-    }
+    // A thread's history before its first sample is not carried (see kMaxRunQueueCarryNs).
+    slot.last_runq_ns = first_read ? slot.seen_runq_ns : slot.last_runq_ns + charge.runq_used_ns;
     return charge;
 }
 
@@ -270,6 +325,7 @@ StackId Ticker::stack_of(ThreadSlot& slot,
     ++counters_.failed_reads;
     slot.stack = 0;
     read_failed = true;
+    relist_ = true;  // perhaps a thread state freed and no longer listed
     return backend_.intern_pseudo(PseudoFrame::SamplerError);
 }
 
@@ -309,7 +365,8 @@ const char* Ticker::sample_native() noexcept
         }
         slot->seen_pass = scan_;
         ++seen;
-        const Charge charge = this->charge(*slot, tid, cpu, inserted || cpu != slot->seen_cpu_ns, now);
+        const bool ran = inserted || cpu != slot->seen_cpu_ns;
+        const Charge charge = this->charge(*slot, tid, cpu, ran, now, false);
         // CPU only. A thread with no Python state is a BLAS/OpenMP worker or a native library's
         // I/O thread: its computing is real work the user must see, but its waiting (parked
         // between tasks, often a whole pool of them) is not something the job's code waits on

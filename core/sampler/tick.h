@@ -29,6 +29,9 @@ struct Backend {
     // Nanoseconds the thread waited on a run queue (schedstat), -1 when unknown. nullptr where
     // the kernel does not report it: CPU is then the CPU clock alone.
     int64_t (*run_queue_ns)(int32_t tid) = nullptr;
+    // Whether the thread list may have changed since list_threads last read it (true when it
+    // cannot tell). nullptr: the list is read again after every tick in which a thread ran.
+    bool (*thread_list_changed)() = nullptr;
 };
 
 // Counters the tick keeps; the sampler publishes them as Stats.
@@ -58,11 +61,16 @@ public:
     static constexpr size_t kMaxTasks = 4096;
     static constexpr size_t kMaxFrames = 512;
     static constexpr unsigned kTicksPerNativeScan = 10;
-    // The Python thread list is read again on every tick after one in which a Python thread
-    // ran (only running code creates threads), and at least every kTicksPerListing ticks (a
-    // native thread taking a thread state). Listing is most of a tick's cost; a job whose
-    // threads all wait skips it.
+    // The Python thread list is read again after a tick in which a Python thread ran (only
+    // running code creates threads) when the list's head or count changed, after a thread
+    // vanished or a stack read failed, and at least every kTicksPerListing ticks (a thread
+    // state unlinked from the middle of the list). Listing costs a read per thread state; a
+    // job whose threads all wait, or run without starting threads, skips it.
     static constexpr unsigned kTicksPerListing = 10;
+    // Run-queue reads back off for a thread whose reads find under 1/16 of the time since the
+    // previous read spent waiting for a core (see note_run_queue).
+    static constexpr int64_t kQuietRunQueueShare = 16;
+    static constexpr uint8_t kMaxRunQueueBackoff = 7;
 
     // Takes its memory from the arena (false: none left). Called once; reset() reuses it.
     bool init(const Backend& backend, int32_t own_tid, int64_t start_ns) noexcept;
@@ -101,7 +109,9 @@ private:
                      const python::ThreadRef& ref,
                      int64_t cpu_ns,
                      bool& read_failed) noexcept;
-    Charge charge(ThreadSlot& slot, int32_t tid, int64_t cpu_ns, bool ran, int64_t now) noexcept;
+    Charge charge(
+        ThreadSlot& slot, int32_t tid, int64_t cpu_ns, bool ran, int64_t now, bool fresh) noexcept;
+    void note_run_queue(ThreadSlot& slot, int64_t runq_ns, int64_t now) noexcept;
     bool must_list() const noexcept;
     const char* sample_native() noexcept;
     const char* note_read(bool failed) noexcept;
@@ -118,10 +128,13 @@ private:
     int64_t previous_scan_ns_ = 0;
     long listed_ = 0;  // thread refs in memory_.refs from the last listing
     unsigned ticks_since_listing_ = 0;
-    bool listing_fresh_ = false;   // memory_.refs was listed this tick
-    bool python_moved_ = true;     // a Python thread ran (or came or went) last tick
-    size_t python_seen_ = 0;       // threads marked seen this tick (no sweep when all were)
-    bool python_sampled_ = false;  // this tick listed the Python threads
+    bool listing_fresh_ = false;    // memory_.refs was listed this tick
+    bool python_moved_ = true;      // a Python thread ran (or came or went) last tick
+    bool relist_ = true;            // the listing is known to be stale
+    int64_t last_listing_ns_ = 0;   // when the Python threads were last listed
+    int64_t listing_floor_ns_ = 0;  // ...and the time of the listing before that one
+    size_t python_seen_ = 0;        // threads marked seen this tick (no sweep when all were)
+    bool python_sampled_ = false;   // this tick listed the Python threads
     // The failure rate over a decaying window of samples (see note_read).
     uint64_t window_samples_ = 0;
     uint64_t window_failures_ = 0;

@@ -15,6 +15,7 @@
 #include "schedstat.h"
 #include "stack_table.h"
 #include "task_list.h"
+#include "thread_list_mark.h"
 #include "tick.h"
 
 #include <atomic>
@@ -25,6 +26,11 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+namespace sciagraph::core::detail {
+// Defined in core/safe_read.cpp: the calling thread never forks, its safe reads may cache the pid.
+void safe_read_pin_pid_for_this_thread() noexcept;
+}  // namespace sciagraph::core::detail
 
 namespace sciagraph::core::sampler {
 namespace {
@@ -76,9 +82,17 @@ int64_t now_of() noexcept
     return monotonic_ns();
 }
 
-const Backend kBackend{python_readable, python::list_threads, read_stack,     intern_stack,
-                       intern_pseudo,   stack_add_time,       list_task_tids, cpu_of,
-                       now_of};
+const Backend kBackend{python_readable,
+                       python::list_threads,
+                       read_stack,
+                       intern_stack,
+                       intern_pseudo,
+                       stack_add_time,
+                       list_task_tids,
+                       cpu_of,
+                       now_of,
+                       nullptr,
+                       python::thread_list_changed};
 
 void stop_time_profiling(const char* reason) noexcept
 {
@@ -172,6 +186,7 @@ void* sampler_main(void*) noexcept
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, nullptr);  // already inherited blocked; said again here
     prctl(PR_SET_NAME, "sciagraph", 0, 0, 0);
+    core::detail::safe_read_pin_pid_for_this_thread();  // this thread never forks
     try {
         run_loop();
     } catch (...) {
@@ -285,7 +300,7 @@ Stats stats() noexcept
     return Stats{g_state.samples.load(std::memory_order_relaxed),
                  g_state.failed_reads.load(std::memory_order_relaxed),
                  static_cast<double>(g_state.sampler_cpu_ns.load(std::memory_order_relaxed)) / 1e9,
-                 static_cast<double>(wall_ns) / 1e9};
+                 static_cast<double>(wall_ns) / 1e9, python::remote_reads_moved()};
 }
 
 const char* stopped_reason() noexcept

@@ -28,6 +28,9 @@ struct Stats {
     uint64_t failed_reads;  // samples whose stack could not be read (counted, dropped)
     double sampler_cpu_seconds;
     double wall_seconds;  // since the sampler started
+    // Stacks taken although the thread's top frame moved during both tries of the read
+    // (python::remote_reads_moved(): one atomic load).
+    uint64_t reads_moved;
 };
 Stats stats() noexcept;
 

@@ -20,6 +20,7 @@ struct FakeThread {
     int64_t cpu_ns = 0;
     uint32_t code = 1;      // its (one-frame) stack: code id and line
     int failing_reads = 0;  // the next reads that fail
+    int64_t runq_ns = 0;    // time waiting on a run queue, as schedstat reports it
 };
 
 struct Charged {
@@ -34,6 +35,7 @@ struct FakeState {
     bool readable = true;
     bool table_full = false;
     int reads = 0;
+    int runq_reads = 0;
     std::map<StackId, Charged> charged;
     python::CodeInfo codes[16];
 };
@@ -97,6 +99,13 @@ int64_t fake_cpu(int32_t tid)
 {
     const auto it = g_fake->threads.find(tid);
     return it == g_fake->threads.end() ? -1 : it->second.cpu_ns;
+}
+
+int64_t fake_runq(int32_t tid)
+{
+    ++g_fake->runq_reads;
+    const auto it = g_fake->threads.find(tid);
+    return it == g_fake->threads.end() ? -1 : it->second.runq_ns;
 }
 
 const Backend kFakeBackend{[] { return g_fake->readable; },
@@ -282,7 +291,25 @@ TEST_CASE("tick: a thread that ended is forgotten, and its TID reused starts afr
     reborn.cpu_ns = 4'000'000;
     world.tick();
     CHECK(world.charged(2).cpu_us == 4'000);  // its own CPU, not a delta from the old thread
-    CHECK(world.charged(2).wait_us == 6'000);
+    CHECK(world.charged(2).wait_us == 0);     // it lived at least that long, maybe no longer
+}
+
+TEST_CASE("tick: a thread started between ticks is charged from its start at the earliest",
+          "[sampler]")
+{
+    World world;
+    world.ticker.set_run_queue_source(fake_runq);
+    world.python_thread(1);
+    world.tick();
+    // Started 3 ms before this tick: 2 ms on a core and 1 ms waiting for one.
+    FakeThread& born = world.python_thread(2, 0x2000, 2);
+    born.cpu_ns = 2'000'000;
+    born.runq_ns = 1'000'000;
+    world.tick();
+    CHECK(world.charged(2).cpu_us == 3'000);
+    CHECK(world.charged(2).wait_us == 0);
+    world.tick();  // then it sleeps
+    CHECK(world.charged(2).wait_us == 10'000);
 }
 
 TEST_CASE("tick: totals stay equal to wall time per thread under churn of short threads",
@@ -297,6 +324,7 @@ TEST_CASE("tick: totals stay equal to wall time per thread under churn of short 
             world.state.threads.erase(alive.front());
             alive.erase(alive.begin());
         }
+        const int32_t first_new = next_tid;
         while (alive.size() < 64) {
             alive.push_back(next_tid);
             FakeThread& thread = world.python_thread(next_tid, 0x1000, 1 + next_tid % 8);
@@ -305,7 +333,10 @@ TEST_CASE("tick: totals stay equal to wall time per thread under churn of short 
         }
         world.state.now += kTick;
         for (int32_t tid : alive) {
-            world.state.threads[tid].cpu_ns += tid % 2 == 0 ? kTick : kTick / 4;
+            // A new thread computes its first interval whole: it lived all of it (a sampler
+            // knows a new thread lived only as long as it computed).
+            const bool busy = tid % 2 == 0 || tid >= first_new;
+            world.state.threads[tid].cpu_ns += busy ? kTick : kTick / 4;
         }
         REQUIRE(world.ticker.tick() == nullptr);
         thread_ticks += static_cast<int64_t>(alive.size());
@@ -407,4 +438,122 @@ TEST_CASE("tick: a new thread started by a running thread is seen on the next ti
     world.python_thread(2, 0x2000, 2);
     world.tick({1, 2});
     CHECK(world.charged(2).cpu_us == 10'000);
+}
+
+TEST_CASE("tick: a thread preempted part of every interval is all CPU", "[sampler]")
+{
+    World world;
+    world.ticker.set_run_queue_source(fake_runq);
+    FakeThread& thread = world.python_thread(1, 0x1000, 1);
+    world.python_thread(2, 0x2000, 2);  // sleeps
+    for (int i = 0; i < 100; ++i) {
+        world.state.now += kTick;
+        thread.cpu_ns += 6'000'000;
+        thread.runq_ns += 4'000'000;  // runnable, waiting for a core
+        REQUIRE(world.ticker.tick() == nullptr);
+    }
+    CHECK(world.charged(1).cpu_us == 100 * 10'000);
+    CHECK(world.charged(1).wait_us == 0);
+    CHECK(world.charged(2).cpu_us == 0);
+    CHECK(world.charged(2).wait_us == 100 * 10'000);
+}
+
+TEST_CASE("tick: a wait for a core that spans a sample is charged as CPU later", "[sampler]")
+{
+    World world;
+    world.ticker.set_run_queue_source(fake_runq);
+    FakeThread& thread = world.python_thread(1, 0x1000, 1);
+    world.tick({1});
+    // Every third interval it gets no core at all: its CPU clock stands still and the kernel
+    // adds the wait only when it runs again, during the next interval, full of CPU itself.
+    for (int i = 0; i < 30; ++i) {
+        world.tick();
+        thread.runq_ns += kTick;
+        world.tick({1});
+        world.tick({1});
+    }
+    const Charged charged = world.charged(1);
+    CHECK(charged.cpu_us + charged.wait_us == 91 * 10'000);
+    // Each wait is charged at the next one: only the last is still carried.
+    CHECK(charged.wait_us == 10'000);
+}
+
+TEST_CASE("tick: a blocked thread's schedstat is not read", "[sampler]")
+{
+    World world;
+    world.ticker.set_run_queue_source(fake_runq);
+    world.python_thread(1);
+    world.tick({1});  // ran: read
+    // Ran at its previous read: read once more (a tick later, as that read found no wait for
+    // a core), then never while it waits.
+    for (int i = 0; i < 50; ++i) {
+        world.tick();
+    }
+    CHECK(world.state.runq_reads == 2);
+    CHECK(world.charged(1).wait_us == 50 * 10'000);
+}
+
+TEST_CASE("tick: a thread's run-queue history before its first sample is not carried", "[sampler]")
+{
+    World world;
+    world.ticker.set_run_queue_source(fake_runq);
+    FakeThread& thread = world.python_thread(1);
+    thread.runq_ns = 500'000'000;  // waited long for a core before the sampler saw it
+    world.tick({1});
+    world.tick();
+    world.tick();
+    CHECK(world.charged(1).cpu_us == 10'000);
+    CHECK(world.charged(1).wait_us == 20'000);
+}
+
+TEST_CASE("tick: a long wait for a core is charged as CPU in the intervals after it", "[sampler]")
+{
+    World world;
+    world.ticker.set_run_queue_source(fake_runq);
+    FakeThread& thread = world.python_thread(1);
+    world.tick({1});
+    // On a machine loaded many times over: 1 ms on a core, then 49 ms on a run queue.
+    for (int cycle = 0; cycle < 20; ++cycle) {
+        for (int i = 0; i < 5; ++i) {
+            world.state.now += kTick;
+            if (i == 0) {
+                thread.cpu_ns += 1'000'000;
+                thread.runq_ns += 49'000'000;  // the wait that ended just now
+            }
+            world.ticker.tick();
+        }
+    }
+    const Charged charged = world.charged(1);
+    CHECK(charged.cpu_us + charged.wait_us == 101 * 10'000);
+    // Only the first cycle's wait was charged as waiting: the kernel reported it late.
+    CHECK(charged.wait_us <= 50'000);
+    CHECK(world.state.runq_reads < 2 * 20 + 3);
+}
+
+TEST_CASE("tick: reads that find no wait for a core back off, one that finds some does not",
+          "[sampler]")
+{
+    World world;
+    world.ticker.set_run_queue_source(fake_runq);
+    FakeThread& thread = world.python_thread(1);
+    // Runs a quarter of every interval and waits on the GIL the rest: reads thin out.
+    for (int i = 0; i < 80; ++i) {
+        world.state.now += kTick;
+        thread.cpu_ns += kTick / 4;
+        world.ticker.tick();
+    }
+    CHECK(world.state.runq_reads < 20);
+    CHECK(world.charged(1).cpu_us == 80 * 2'500);
+    // The machine gets loaded: it waits for a core half of every interval.
+    world.state.charged.clear();
+    const int before = world.state.runq_reads;
+    for (int i = 0; i < 80; ++i) {
+        world.state.now += kTick;
+        thread.cpu_ns += kTick / 4;
+        thread.runq_ns += kTick / 2;
+        world.ticker.tick();
+    }
+    CHECK(world.state.runq_reads - before >= 70);
+    // At most 7 intervals' wait for a core were charged as waiting before reads caught up.
+    CHECK(world.charged(1).cpu_us >= 73 * 7'500);
 }
