@@ -47,6 +47,25 @@ class Hostile(RunTestCase):
         # The debug allocator adds a few guard bytes per block: still 50 MB within 3%.
         self.same_as_unprofiled(["plain"], env=env_with(PYTHONMALLOC="debug"))
 
+    def same_output(self, job, *args):
+        command = [test_python(), harness.program(job), *args]
+        plain = run_plain(command)
+        result = run_sciagraph(command, self.out(), options=["-q"])
+        self.assertEqual(result.returncode, plain.returncode, result.describe())
+        self.assertEqual(result.stdout_text, plain.stdout_text, result.describe())
+        self.assertEqual(result.stderr_text, plain.stderr_text, result.describe())
+        return result
+
+    def test_main_thread_exits_first(self):
+        # Without care the sampler thread would keep the process alive forever.
+        self.same_output("thread_ends_last.py", "main-exits")
+
+    def test_child_of_a_thread_ends_when_its_thread_returns(self):
+        self.same_output("thread_ends_last.py", "fork-from-thread")
+
+    def test_subinterpreter(self):
+        self.same_output("thread_ends_last.py", "subinterpreter")
+
     def test_fork_without_exec(self):
         self.same_as_unprofiled(["fork"])
 

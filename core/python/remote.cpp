@@ -499,7 +499,9 @@ long list_threads(ThreadRef* out, size_t max) noexcept
         ref.tstate = tstate;
         ref.native_tid = load_field<long>(image.bytes, layout->tstate_native_thread_id);
         if (!top_frame_of(*layout, image, ref.top_frame)) {
-            return -1;
+            // Its C frame is unreadable (a thread that ended without Python knowing, its stack
+            // gone): the list itself is fine. Listed with no frame; reading its stack will say.
+            ref.top_frame = 0;
         }
         ++count;
         tstate = load_field<uintptr_t>(image.bytes, layout->tstate_next);

@@ -17,10 +17,13 @@
 #include "task_list.h"
 #include "thread_list_mark.h"
 #include "tick.h"
+#include "tracker.h"
 
 #include <atomic>
 #include <csignal>
+#include <cstring>
 
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sys/prctl.h>
@@ -48,6 +51,7 @@ struct State {
     pthread_t thread{};
     std::atomic<uint32_t> stop_word{0};  // the futex: 1 = stop
     std::atomic<bool> sampling{false};   // time profiling on
+    std::atomic<bool> left_alone{false};  // the job's threads all ended before ours
     std::atomic<const char*> stopped_reason{nullptr};
     std::atomic<uint64_t> samples{0};
     std::atomic<uint64_t> failed_reads{0};
@@ -64,16 +68,71 @@ bool python_readable() noexcept
     return python::is_python() && python::layout_checked();
 }
 
+// Reads the state letter of thread `tid` from /proc/self/task/<tid>/stat ('Z' for a zombie),
+// or 0 when it cannot. Raw system calls, a stack buffer.
+char thread_state(int32_t tid) noexcept
+{
+    char path[64] = "/proc/self/task/";
+    size_t n = std::strlen(path);
+    char digits[12];
+    size_t d = 0;
+    for (auto v = static_cast<uint32_t>(tid); d == 0 || v != 0; v /= 10) {
+        digits[d++] = static_cast<char>('0' + v % 10);
+    }
+    while (d > 0) {
+        path[n++] = digits[--d];
+    }
+    std::memcpy(path + n, "/stat", 6);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return 0;
+    }
+    char buffer[256];
+    ssize_t got = pread(fd, buffer, sizeof buffer - 1, 0);
+    close(fd);
+    if (got <= 0) {
+        return 0;
+    }
+    buffer[got] = '\0';
+    const char* paren = std::strrchr(buffer, ')');  // the name may hold spaces and parentheses
+    return paren != nullptr && paren[1] == ' ' ? paren[2] : 0;
+}
+
+// The main thread gone through pthread_exit while others run on: a zombie whose CPU clock still
+// answers but whose Python state is stale. Once seen, it counts as gone, not as a read failure
+// (a failure rate that would stop time profiling, and print about it, for a healthy job).
+std::atomic<bool> g_leader_zombie{false};
+
 long read_stack(const python::ThreadRef& thread, python::RawFrame* out, size_t max) noexcept
 {
     if (failpoint(Failpoint::SamplerRead)) {
         return -1;  // as a thread state freed under us would read
     }
-    return python::read_thread_stack(thread, out, max);
+    const long count = python::read_thread_stack(thread, out, max);
+    if (count < 0 && thread.native_tid == getpid() && thread_state(getpid()) == 'Z') {
+        g_leader_zombie.store(true, std::memory_order_relaxed);
+        return 0;
+    }
+    return count;
+}
+
+// The thread list cannot be read once the main thread has gone through pthread_exit (its
+// Python state was never cleaned up): then there is nothing to sample, which is not a failure.
+long list_threads(python::ThreadRef* out, size_t max) noexcept
+{
+    const long count = python::list_threads(out, max);
+    if (count < 0 && thread_state(getpid()) == 'Z') {
+        g_leader_zombie.store(true, std::memory_order_relaxed);
+        return 0;
+    }
+    return count;
 }
 
 int64_t cpu_of(int32_t tid) noexcept
 {
+    if (tid == getpid() && g_leader_zombie.load(std::memory_order_relaxed)) {
+        return -1;  // gone (see g_leader_zombie)
+    }
     return thread_cpu_ns(tid);
 }
 
@@ -83,7 +142,7 @@ int64_t now_of() noexcept
 }
 
 const Backend kBackend{python_readable,
-                       python::list_threads,
+                       list_threads,
                        read_stack,
                        intern_stack,
                        intern_pseudo,
@@ -134,6 +193,45 @@ void sample_once() noexcept
     publish_counters();
 }
 
+// Whether every thread of the job has ended and only this one is left: the main thread left
+// through pthread_exit, or a fork child's only thread (forked from a non-main thread) returned.
+// Without sciagraph, glibc would then have ended the process with exit(0); with our thread
+// still alive it would never end. The main thread lingers as a zombie until the process ends,
+// so "alone" is: the task list holds just us and a zombie leader. Checked about once a second,
+// and only when the leader's CPU clock stopped moving, so a running job never pays for it.
+class AloneWatch {
+public:
+    bool alone(int32_t own_tid, int64_t now) noexcept
+    {
+        if (now - last_check_ns_ < 1'000'000'000) {
+            return false;
+        }
+        last_check_ns_ = now;
+        const auto leader = static_cast<int32_t>(getpid());
+        if (leader == own_tid) {
+            return false;
+        }
+        const int64_t leader_cpu = thread_cpu_ns(leader);
+        const bool still = leader_cpu == last_leader_cpu_;
+        last_leader_cpu_ = leader_cpu;
+        if (!still) {
+            return false;
+        }
+        int32_t tids[4];
+        const long count = list_task_tids(tids, 4);
+        if (count != 2) {
+            return false;
+        }
+        const bool ours = (tids[0] == own_tid && tids[1] == leader) ||
+                          (tids[1] == own_tid && tids[0] == leader);
+        return ours && thread_state(leader) == 'Z';
+    }
+
+private:
+    int64_t last_check_ns_ = 0;
+    int64_t last_leader_cpu_ = -2;
+};
+
 void run_loop() noexcept
 {
     const auto own_tid = static_cast<int32_t>(gettid());
@@ -157,6 +255,7 @@ void run_loop() noexcept
     int64_t idle_ns = static_cast<int64_t>(g_state.settings.persist_ms) * 1'000'000;
     idle_ns = idle_ns <= 0 || idle_ns > kMaxIdleIntervalNs ? kMaxIdleIntervalNs : idle_ns;
 
+    AloneWatch alone_watch;
     int64_t next = monotonic_ns();
     while (g_state.stop_word.load(std::memory_order_acquire) == 0) {
         const bool sampling = g_state.sampling.load(std::memory_order_relaxed);
@@ -175,6 +274,13 @@ void run_loop() noexcept
         }
         g_state.sampler_cpu_ns.store(own_cpu_ns(), std::memory_order_relaxed);
         persist_tick();
+        if (alone_watch.alone(own_tid, monotonic_ns())) {
+            // Write the final dump, then return: glibc sees its last thread end and calls
+            // exit(0), exactly what the job would have done without us.
+            g_state.left_alone.store(true, std::memory_order_relaxed);
+            finish();
+            return;
+        }
     }
     g_state.sampler_cpu_ns.store(own_cpu_ns(), std::memory_order_relaxed);
 }
@@ -278,6 +384,7 @@ void restart_in_child() noexcept
     // Only the forking thread exists here: the sampler thread and its pthread_t are gone, and
     // the per-thread tables describe the parent's threads (reset by the new thread).
     g_state.thread_started = false;
+    g_leader_zombie.store(false, std::memory_order_relaxed);  // the child's leader is its own
     g_state.samples.store(0, std::memory_order_relaxed);
     g_state.failed_reads.store(0, std::memory_order_relaxed);
     g_state.sampler_cpu_ns.store(0, std::memory_order_relaxed);
