@@ -247,6 +247,7 @@ void write_meta(Out& out, bool final) noexcept
     meta(out, count, m::kSamplerCpuSeconds,
          format_seconds(buf, static_cast<uint64_t>(stats.sampler_cpu_seconds * 1e9)));
     meta(out, count, m::kTimeHz, format_u64(buf, settings().time_hz));
+    meta(out, count, "time_reads_moved", format_u64(buf, stats.reads_moved));
     if (const char* stopped = sampler::stopped_reason()) {
         meta(out, count, "time_stopped_reason", stopped);
     }

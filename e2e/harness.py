@@ -145,7 +145,28 @@ def env_with(**changes):
 
 def load_summary(out_dir):
     with open(Path(out_dir) / "summary.json") as f:
-        return json.load(f)
+        summary = json.load(f)
+    assert_no_invariant_violated(summary)
+    return summary
+
+
+def assert_no_invariant_violated(summary):
+    """Debug builds of the core count failed invariants (a total below zero, a stack freeing
+    more than it holds) instead of crashing the job; every e2e run must have none."""
+    for entry in summary.get("processes", []):
+        marks = entry.get("coverage_marks") or {}
+        if marks.get("invariant_violated", 0):
+            raise AssertionError(f"process {entry.get('pid')} broke a core invariant "
+                                 f"{marks['invariant_violated']} times: {marks}")
+
+
+def marks_hit(summary, name):
+    """How often the core reached the named branch, over every process; None in a release
+    build, which counts no marks."""
+    entries = [e.get("coverage_marks") or {} for e in summary.get("processes", [])]
+    if not any(entries):
+        return None
+    return sum(int(m.get(name, 0)) for m in entries)
 
 
 def load_config(out_dir):

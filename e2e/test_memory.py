@@ -53,6 +53,19 @@ class MemoryCases(RunTestCase):
     def test_bytearray(self):
         self.check_case("mem_bytearray.py", 5, "# BYTEARRAY", 100 * MiB)
 
+    def test_realloc_growth_and_a_punched_mapping(self):
+        result = self.profile("mem_growth.py")
+        summary = result.summary()
+        self.check_peak(summary, 64 * MiB + 24 * MiB)
+        folded = result.folded("memory-peak.folded")
+        self.check_line(folded, "mem_growth.py", 13, "# GROW", 64 * MiB)
+        self.check_line(folded, "mem_growth.py", 24, "# PUNCH", 24 * MiB)
+        # Debug builds: the branches this case is for were reached.
+        for mark in ("realloc_kept_sample", "munmap_split"):
+            hit = harness.marks_hit(summary, mark)
+            if hit is not None:
+                self.assertGreater(hit, 0, f"coverage mark {mark} never hit")
+
     def test_anonymous_mmap(self):
         self.check_case("mem_mmap.py", 6, "# MMAP", 64 * MiB)
 

@@ -70,6 +70,10 @@ class Stress(RunTestCase):
         self.assertIn(f"forks={FORKS_IN_HOOKS} ", result.stdout_text)
         # Every child wrote its own profile: the root plus FORKS_IN_HOOKS children.
         self.assertEqual(len(result.summary()["processes"]), FORKS_IN_HOOKS + 1)
+        # Debug builds: the fork handler's child branch ran in the children.
+        forks = harness.marks_hit(result.summary(), "fork_child")
+        if forks is not None:
+            self.assertGreaterEqual(forks, FORKS_IN_HOOKS)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 // report/summary.cpp — see summary.h.
 #include "summary.h"
 
+#include <cstdlib>
+
 #include "core/dump_format.h"
 #include "text.h"
 
@@ -66,6 +68,19 @@ make_process_entry(long pid, const Dump* dump, const std::string& status, const 
     j["memory_sample_interval_bytes"] = number_or_null(dump, meta::kSampleIntervalBytes);
     j["wall_seconds"] = number_or_null(dump, meta::kWallSeconds);
     j["cpu_seconds"] = number_or_null(dump, meta::kCpuSeconds);
+    j["time_stopped_reason"] = string_or_null(dump, "time_stopped_reason");
+    j["time_reads_moved"] = number_or_null(dump, "time_reads_moved");
+    // Debug builds of the core count named branches (`mark:<name>` meta keys): the e2e suite
+    // asserts that the cases it targets were really reached.
+    nlohmann::json marks = nlohmann::json::object();
+    if (dump != nullptr) {
+        for (const auto& [key, value] : dump->meta) {
+            if (key.rfind("mark:", 0) == 0) {
+                marks[key.substr(5)] = std::strtoull(value.c_str(), nullptr, 10);
+            }
+        }
+    }
+    j["coverage_marks"] = marks;
     j["dir"] = nullptr;
     if (!error.empty()) {
         j["error"] = error;
