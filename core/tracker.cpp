@@ -144,11 +144,15 @@ void on_realloc(void* old_ptr, void* new_ptr, size_t new_usable, size_t old_usab
         record_sample(new_ptr, weight);
         return;
     }
+#if SCIAGRAPH_MARKS_ENABLED
     if (new_ptr == old_ptr) {
         SCIAGRAPH_MARK(ReallocKeptSample);
     } else {
         SCIAGRAPH_MARK(ReallocMovedSample);
     }
+#else
+    (void)old_ptr;
+#endif
     if (!alloc_table().insert(reinterpret_cast<uintptr_t>(new_ptr),
                               SampledAlloc{old_block.sample.stack, weight})) {
         disable("the table of sampled allocations is full");

@@ -318,7 +318,7 @@ SCIAGRAPH_EXPORT void* mremap(void* old_addr, size_t old_length, size_t new_leng
 }
 
 // Declared by unistd.h without noexcept; the definition must match.
-SCIAGRAPH_EXPORT [[noreturn]] void _exit(int status)
+SCIAGRAPH_EXPORT __attribute__((noreturn)) void _exit(int status)
 {
     // os._exit() and multiprocessing's children end here, past atexit and destructors: the
     // last chance to write the final dump.
@@ -331,7 +331,7 @@ SCIAGRAPH_EXPORT [[noreturn]] void _exit(int status)
     __builtin_unreachable();
 }
 
-SCIAGRAPH_EXPORT [[noreturn]] void _Exit(int status) noexcept
+SCIAGRAPH_EXPORT __attribute__((noreturn)) void _Exit(int status) noexcept
 {
     core::finish();
     if (ready()) {

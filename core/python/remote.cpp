@@ -67,7 +67,7 @@ bool top_frame_of(const Layout& layout, const ThreadImage& image, uintptr_t& top
 
 // Copies of a chunk are bounded: a chunk is 16 KiB unless one frame needed more, and the frames
 // below a larger window are read one by one.
-constexpr size_t kMaxChunkCopy = 256 * 1024;
+constexpr size_t kMaxChunkCopy = size_t{256} * 1024;
 // Frames pushed between the read of the thread state and the read of its chunk lie above the
 // datastack_top we saw: copy a little more so they are in the copy too.
 constexpr size_t kChunkSlack = 2048;

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 
 #include <dlfcn.h>
 
@@ -103,9 +104,18 @@ uint32_t version_hex() noexcept
 
 bool version_supported(char* why, size_t why_size) noexcept
 {
-    auto say = [&](const char* format, auto... args) {
+    // The version in front of a reason: "Python 3.10.4 is not supported: ...".
+    auto say = [&](const char* reason) {
         if (why != nullptr && why_size > 0) {
-            std::snprintf(why, why_size, format, args...);
+            why[0] = '\0';
+            std::strncat(why, reason, why_size - 1);
+        }
+        return false;
+    };
+    auto say_version = [&](unsigned major, unsigned minor, unsigned micro, const char* reason) {
+        if (why != nullptr && why_size > 0 &&
+            std::snprintf(why, why_size, "Python %u.%u.%u %s", major, minor, micro, reason) < 0) {
+            why[0] = '\0';
         }
         return false;
     };
@@ -118,19 +128,16 @@ bool version_supported(char* why, size_t why_size) noexcept
     }
     unsigned major = version >> 24, minor = (version >> 16) & 0xff, micro = (version >> 8) & 0xff;
     if (layout_for(version) == nullptr) {
-        return say("Python %u.%u.%u is not supported: sciagraph supports CPython 3.11", major,
-                   minor, micro);
+        return say_version(major, minor, micro, "is not supported: sciagraph supports CPython 3.11");
     }
     if (g_layout == nullptr) {
-        return say("Python %u.%u.%u does not export the symbols sciagraph reads", major, minor,
-                   micro);
+        return say_version(major, minor, micro, "does not export the symbols sciagraph reads");
     }
     // Debug builds (Py_REF_DEBUG) export _Py_RefTotal and may add fields to every object.
     // This lookup fails (and mallocs its error text) on release builds, so it lives here, in
     // the start-up check, not in resolve_symbols().
     if (dlsym(RTLD_DEFAULT, "_Py_RefTotal") != nullptr) {
-        return say("Python %u.%u.%u is a debug build, which sciagraph does not support", major,
-                   minor, micro);
+        return say_version(major, minor, micro, "is a debug build, which sciagraph does not support");
     }
     if (why != nullptr && why_size > 0) {
         why[0] = '\0';

@@ -95,7 +95,7 @@ char thread_state(int32_t tid) noexcept
     }
     buffer[got] = '\0';
     const char* paren = std::strrchr(buffer, ')');  // the name may hold spaces and parentheses
-    return paren != nullptr && paren[1] == ' ' ? paren[2] : 0;
+    return paren != nullptr && paren[1] == ' ' ? paren[2] : '\0';
 }
 
 // The main thread gone through pthread_exit while others run on: a zombie whose CPU clock still
