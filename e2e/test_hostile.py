@@ -34,6 +34,8 @@ class Hostile(RunTestCase):
 
     @unittest.skipUnless(os.path.exists(JEMALLOC), "libjemalloc2 not installed "
                          "(apt-get install libjemalloc2)")
+    @unittest.skipIf("ASAN_OPTIONS" in os.environ, "the ASan-built launcher itself cannot run "
+                     "with jemalloc preloaded (two malloc replacements in one process)")
     def test_user_preloads_jemalloc(self):
         self.same_as_unprofiled(["plain"], env=env_with(LD_PRELOAD=JEMALLOC))
 

@@ -152,8 +152,11 @@ class TimeCases(RunTestCase):
         self.assertGreater(root["time_samples"], 2.0 * 50, root)
         self.assertGreaterEqual(root["time_failed_reads"], 0)
         self.assertLessEqual(root["time_failed_reads"], 0.01 * root["time_samples"], root)
-        # The sampler's own CPU: at most 1% of a core at the default rate with 8 threads.
-        self.assertLessEqual(root["sampler_cpu_seconds"], 0.01 * summary["wall_seconds"], root)
+        # The sampler's own CPU: at most 1% of a core at the default rate with 8 threads. A cost
+        # of the optimised build: a debug build (it counts coverage marks) is only bounded at 3%.
+        debug_build = harness.marks_hit(summary, "fork_child") is not None
+        budget = 0.03 if debug_build else 0.01
+        self.assertLessEqual(root["sampler_cpu_seconds"], budget * summary["wall_seconds"], root)
 
 
 if __name__ == "__main__":
