@@ -9,6 +9,10 @@
 
 #include "core/tracker.h"
 
+#include <cstdlib>
+
+#include <dlfcn.h>
+
 #define SCIAGRAPH_EXPORT extern "C" __attribute__((visibility("default")))
 
 namespace {
@@ -18,6 +22,11 @@ namespace {
 __attribute__((constructor(101))) void sciagraph_start()
 {
     sciagraph::inject::resolve_originals();
+    // Loaded by dlopen (an `import _sciagraph` without the preload), our hooks are not the
+    // process's malloc: stay a passive library rather than track half the calls.
+    if (dlsym(RTLD_DEFAULT, "malloc") != reinterpret_cast<void*>(&malloc)) {
+        return;
+    }
     sciagraph::core::start();
 }
 

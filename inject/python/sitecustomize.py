@@ -1,8 +1,9 @@
 """sciagraph's bootstrap, run by Python's `site` module before the job's own code.
 
 `sciagraph run` puts this file's directory first on PYTHONPATH. It tells the preloaded core that
-the interpreter is up (the core then checks the CPython internals it reads against the public C
-API, with the GIL held, before any user code runs), then hands over to the sitecustomize that
+the interpreter is up, by importing the `_sciagraph` module (the core then checks the CPython
+internals it reads against the public C API, with the GIL held, before any user code runs),
+then hands over to the sitecustomize that
 would have run without sciagraph, and takes its directory back off sys.path so the job sees the
 path it would have seen. Without the preloaded core (LD_PRELOAD removed by the job) it does
 nothing but chain.
@@ -10,15 +11,20 @@ nothing but chain.
 
 
 def _sciagraph_bootstrap():
-    try:
-        import ctypes
+    # _sciagraph is the preloaded library itself (see inject/python_module.cpp); importing it runs
+    # the core's check of the interpreter with the GIL held. Without the preload (the job removed
+    # LD_PRELOAD) the import would load the library as a plain module, so it is skipped.
+    import os
+    import sys
 
-        ready = ctypes.PyDLL(None).sciagraph_python_ready
-    except (ImportError, OSError, AttributeError):
+    if "libsciagraph_preload" not in os.environ.get("LD_PRELOAD", ""):
         return
-    ready.restype = ctypes.c_int
-    ready.argtypes = []
-    ready()
+    try:
+        import _sciagraph  # noqa: F401
+    except ImportError:
+        pass
+    finally:
+        sys.modules.pop("_sciagraph", None)
 
 
 def _sciagraph_chain():
