@@ -72,6 +72,9 @@ void Ticker::reset(int32_t own_tid, int64_t start_ns) noexcept
 const char* Ticker::tick() noexcept
 {
     const int64_t started = backend_.now_ns();
+    // One clock read stands for the whole tick: in a VM every read may trap to the hypervisor
+    // (measured: clock reads were most of the sampler's own CPU), and the tick lasts microseconds.
+    tick_now_ns_ = started;
     const char* reason = nullptr;
     python_sampled_ = false;
     bool python_unreadable = false;
@@ -164,7 +167,7 @@ const char* Ticker::sample_thread(const python::ThreadRef& ref) noexcept
         relist_ = true;  // its thread state may be gone from the list too
         return nullptr;
     }
-    const int64_t now = backend_.now_ns();
+    const int64_t now = tick_now_ns_;
     bool inserted = false;
     slot = python_threads_.find_or_insert(tid, inserted);
     if (slot == nullptr) {

@@ -139,6 +139,7 @@ private:
     uint64_t window_samples_ = 0;
     uint64_t window_failures_ = 0;
     TickCounters counters_{};
+    int64_t tick_now_ns_ = 0;  // the clock at the start of the current tick
 };
 
 }  // namespace sciagraph::core::sampler

@@ -256,6 +256,7 @@ void run_loop() noexcept
     idle_ns = idle_ns <= 0 || idle_ns > kMaxIdleIntervalNs ? kMaxIdleIntervalNs : idle_ns;
 
     AloneWatch alone_watch;
+    unsigned iterations = 0;
     int64_t next = monotonic_ns();
     while (g_state.stop_word.load(std::memory_order_acquire) == 0) {
         const bool sampling = g_state.sampling.load(std::memory_order_relaxed);
@@ -272,7 +273,9 @@ void run_loop() noexcept
         if (sampling && g_state.sampling.load(std::memory_order_relaxed)) {
             sample_once();
         }
-        g_state.sampler_cpu_ns.store(own_cpu_ns(), std::memory_order_relaxed);
+        if ((++iterations & 15u) == 0) {  // a clock read is not free here (see Ticker::tick)
+            g_state.sampler_cpu_ns.store(own_cpu_ns(), std::memory_order_relaxed);
+        }
         persist_tick();
         if (alone_watch.alone(own_tid, monotonic_ns())) {
             // Write the final dump, then return: glibc sees its last thread end and calls
