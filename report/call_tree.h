@@ -69,6 +69,30 @@ public:
     {
         return children_.data() + child_begin_[node + 1];
     }
+    // Visits the nodes depth first, children in order, with each node's depth (1 for the
+    // root's children). `visit(node, depth)` returns false to skip the node's subtree.
+    template <typename Visit>
+    void visit_preorder(Visit&& visit) const
+    {
+        struct Entry {
+            uint32_t node;
+            uint32_t depth;
+        };
+        std::vector<Entry> stack;
+        for (const uint32_t* c = children_end(kRoot); c != children_begin(kRoot);) {
+            stack.push_back({*--c, 1});
+        }
+        while (!stack.empty()) {
+            const Entry e = stack.back();
+            stack.pop_back();
+            if (!visit(e.node, e.depth)) {
+                continue;
+            }
+            for (const uint32_t* c = children_end(e.node); c != children_begin(e.node);) {
+                stack.push_back({*--c, e.depth + 1});
+            }
+        }
+    }
     // Rank of a name in byte order of the names, for sorting.
     uint32_t name_rank(uint32_t name_id) const { return name_rank_[name_id]; }
 

@@ -32,38 +32,27 @@ std::string render_folded(const CallTree& tree, FoldedMetric metric)
         return tree.weight(n);
     };
     std::string out;
-    std::string path;  // the current node's stack, root first
-    struct Visit {
-        uint32_t node;
-        size_t path_length;  // length of `path` before this node's name
-    };
-    std::vector<Visit> stack;
-    for (const uint32_t* c = tree.children_end(CallTree::kRoot);
-         c != tree.children_begin(CallTree::kRoot);) {
-        stack.push_back({*--c, 0});
-    }
-    while (!stack.empty()) {
-        const Visit v = stack.back();
-        stack.pop_back();
-        if (total(v.node) == 0) {
-            continue;
+    std::string path;                 // the current node's stack, root first
+    std::vector<size_t> path_ends{0};  // path_ends[d]: length of `path` up to depth d
+    tree.visit_preorder([&](uint32_t node, uint32_t depth) {
+        if (total(node) == 0) {
+            return false;
         }
-        path.resize(v.path_length);
+        path.resize(path_ends[depth - 1]);
         if (!path.empty()) {
             path += ';';
         }
-        path += tree.node_name(v.node);
-        if (const uint64_t value = self(v.node); value > 0) {
+        path += tree.node_name(node);
+        path_ends.resize(depth + 1);
+        path_ends[depth] = path.size();
+        if (const uint64_t value = self(node); value > 0) {
             out += path;
             out += ' ';
             append_uint(out, value);
             out += '\n';
         }
-        const size_t length = path.size();
-        for (const uint32_t* c = tree.children_end(v.node); c != tree.children_begin(v.node);) {
-            stack.push_back({*--c, length});
-        }
-    }
+        return true;
+    });
     return out;
 }
 

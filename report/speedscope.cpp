@@ -54,23 +54,12 @@ std::string render_speedscope(const std::string& name,
         std::string samples, weights;
         uint64_t sum = 0;
         std::vector<uint32_t> path;  // frame indices, root first
-        struct Visit {
-            uint32_t node;
-            uint32_t depth;
-        };
-        std::vector<Visit> stack;
-        for (const uint32_t* c = t.children_end(CallTree::kRoot);
-             c != t.children_begin(CallTree::kRoot);) {
-            stack.push_back({*--c, 0});
-        }
-        while (!stack.empty()) {
-            const Visit v = stack.back();
-            stack.pop_back();
-            if (total(v.node) == 0) {
-                continue;
+        t.visit_preorder([&](uint32_t node, uint32_t depth) {
+            if (total(node) == 0) {
+                return false;
             }
-            path.resize(v.depth);
-            const std::string_view frame_name = t.node_name(v.node);
+            path.resize(depth - 1);
+            const std::string_view frame_name = t.node_name(node);
             auto [it, inserted] = frame_index.try_emplace(frame_name, frame_index.size());
             if (inserted) {
                 frames += frames.empty() ? "{\"name\":" : ",{\"name\":";
@@ -86,7 +75,7 @@ std::string render_speedscope(const std::string& name,
                 frames += '}';
             }
             path.push_back(it->second);
-            if (const uint64_t value = self(v.node); value > 0) {
+            if (const uint64_t value = self(node); value > 0) {
                 samples += samples.empty() ? "[" : ",[";
                 for (size_t i = 0; i < path.size(); ++i) {
                     if (i > 0) {
@@ -101,10 +90,8 @@ std::string render_speedscope(const std::string& name,
                 append_uint(weights, value);
                 sum += value;
             }
-            for (const uint32_t* c = t.children_end(v.node); c != t.children_begin(v.node);) {
-                stack.push_back({*--c, v.depth + 1});
-            }
-        }
+            return true;
+        });
         body += first_profile ? "" : ",";
         first_profile = false;
         body += "{\"type\":\"sampled\",\"name\":";
