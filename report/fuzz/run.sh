@@ -2,12 +2,13 @@
 # report/fuzz/run.sh — builds the dump reader fuzzer with clang (libFuzzer, ASan, UBSan) in its
 # own build directory, writes a seed corpus, and fuzzes for SECONDS (default 60).
 #
-#   report/fuzz/run.sh [SECONDS] [WORKDIR]     (WORKDIR default: /tmp/sciagraph-fuzz)
+#   report/fuzz/run.sh [SECONDS] [WORKDIR]     (WORKDIR default: build-fuzz/ in the checkout,
+#                                             so a build from another checkout is never reused)
 # Findings (crash-*, leak-*, timeout-*) are left in WORKDIR; the exit status is libFuzzer's.
 set -eu
 seconds=${1:-60}
-work=${2:-/tmp/sciagraph-fuzz}
 root=$(cd "$(dirname "$0")/../.." && pwd)
+work=${2:-$root/build-fuzz}
 mkdir -p "$work/corpus"
 CC=clang CXX=clang++ cmake -S "$root" -B "$work/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DSCIAGRAPH_FUZZ=ON -DSCIAGRAPH_BUILD_TESTS=OFF >/dev/null
