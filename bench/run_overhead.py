@@ -17,6 +17,10 @@ The figures per workload:
   spread         min-max of the paired ratios (these machines are noisy: memory-heavy jobs
                  swing by +-30% from run to run through the kernel's page handling alone)
   RSS ratio      median peak RSS profiled / unprofiled (and the difference in MB)
+  page faults    median minor page faults profiled / unprofiled, whole tree. On allocation-heavy
+                 jobs wall time follows it: glibc trims and regrows the heap top depending on
+                 where long-lived blocks happen to sit, and a few extra startup allocations
+                 (ours, or merely another PYTHONPATH entry) move them. See README, Limits.
 
 Not a test: it prints a table to quote. Standard library only.
 """
@@ -50,9 +54,10 @@ DEFAULT_SCALES = {
 
 
 class Run:
-    def __init__(self, wall, maxrss_kib, status):
+    def __init__(self, wall, rusage, status):
         self.wall = wall
-        self.maxrss = maxrss_kib * 1024
+        self.maxrss = rusage.ru_maxrss * 1024
+        self.minflt = rusage.ru_minflt  # summed over the tree: Linux adds the reaped children
         self.status = status
 
 
@@ -65,7 +70,7 @@ def measure(argv, stderr_path):
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
         _, status, rusage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped by wait4
-    return Run(time.perf_counter() - start, rusage.ru_maxrss, proc.returncode)
+    return Run(time.perf_counter() - start, rusage, proc.returncode)
 
 
 def check(run, argv, stderr_path):
@@ -138,7 +143,10 @@ def ratios(profiled_runs, plain):
     fastest = min(p.wall for p in profiled) / min(u.wall for u in plain)
     rss_p = statistics.median(p.maxrss for p in profiled)
     rss_u = statistics.median(u.maxrss for u in plain)
+    faults_p = statistics.median(p.minflt for p in profiled)
+    faults_u = statistics.median(u.minflt for u in plain)
     return {
+        "faults_ratio": faults_p / max(faults_u, 1),
         "median": statistics.median(paired),
         "fastest": fastest,
         "spread": (min(paired), max(paired)),
@@ -247,8 +255,8 @@ def print_table(args, variants, results, launch):
     rule = "|---|---|"
     for v in variants[1:]:
         header += (f" {v.name}: median paired | fastest ratio | spread | RSS ratio (+MB) |"
-                   " failed |")
-        rule += "---|---|---|---|---|"
+                   " page faults | failed |")
+        rule += "---|---|---|---|---|---|"
     header += " report (s) |"
     rule += "---|"
     print(header)
@@ -260,11 +268,12 @@ def print_table(args, variants, results, launch):
         for v in variants[1:]:
             r = ratios(runs[v.name], plain)
             if r is None:
-                row += f" – | – | – | – | {len(plain)} |"
+                row += f" – | – | – | – | – | {len(plain)} |"
                 continue
             row += (f" {r['median']:.3f}× | {r['fastest']:.3f}× | "
                     f"{r['spread'][0]:.2f}–{r['spread'][1]:.2f} | "
-                    f"{r['rss_ratio']:.3f}× ({r['rss_extra_mb']:+.1f}) | {r['failed']} |")
+                    f"{r['rss_ratio']:.3f}× ({r['rss_extra_mb']:+.1f}) | "
+                    f"{r['faults_ratio']:.3f}× | {r['failed']} |")
         row += f" {report_s:.3f} |" if report_s is not None else " – |"
         print(row)
     plain_s, profiled_s = launch

@@ -24,14 +24,19 @@ struct Table {
     Slot* slots;
 };
 
-// A bitmap of hashed addresses in front of the table: a free() of a block that was never
-// sampled (nearly all of them) tests one bit in 16 KiB, which stays in cache while the table's
-// slots would not. Bits are set on insert and cleared only by a rebuild, so a stale bit costs a
-// table probe, never a wrong answer.
-constexpr size_t kFilterBits = size_t{1} << 17;
+// A counting filter in front of the table: one byte per bucket of hashed addresses, the number
+// of live keys in that bucket. A free() of a block that is not sampled (nearly all of them)
+// reads one byte in 32 KiB, which stays in cache while the table's slots would not. Counts, not
+// bits: allocators hand the same few addresses out again and again (a loop that builds and
+// drops a blob), and a bit left set by a sampled block that was freed long ago would send every
+// later free of that address into a table probe. A count saturates at 255 and then stays until
+// a rebuild recounts; a stale nonzero count costs a probe, never a wrong answer. Written under
+// the table's lock only.
+constexpr size_t kFilterBuckets = size_t{1} << 15;
+constexpr uint8_t kSaturated = 255;
 
 struct State {
-    std::atomic<uint64_t> filter[kFilterBits / 64];
+    std::atomic<uint8_t> filter[kFilterBuckets];
     std::atomic<Table*> table{nullptr};
     std::atomic<uint64_t> sequence{0};  // odd while a rebuild moves entries in place
     size_t live = 0;
@@ -52,33 +57,46 @@ inline size_t hash_address(uintptr_t address) noexcept
     return static_cast<size_t>(x);
 }
 
-inline size_t filter_bit(uintptr_t address) noexcept
+inline std::atomic<uint8_t>& filter_bucket(uintptr_t address) noexcept
 {
-    return (hash_address(address) >> 40) & (kFilterBits - 1);
+    return g_state.filter[(hash_address(address) >> 40) & (kFilterBuckets - 1)];
 }
 
-inline void filter_set(uintptr_t address) noexcept
+// Under the lock.
+inline void filter_add(uintptr_t address) noexcept
 {
-    size_t bit = filter_bit(address);
-    g_state.filter[bit / 64].fetch_or(uint64_t{1} << (bit % 64), std::memory_order_relaxed);
+    auto& bucket = filter_bucket(address);
+    uint8_t count = bucket.load(std::memory_order_relaxed);
+    if (count != kSaturated) {
+        bucket.store(static_cast<uint8_t>(count + 1), std::memory_order_relaxed);
+    }
+}
+
+// Under the lock, after the key is gone from the table.
+inline void filter_remove(uintptr_t address) noexcept
+{
+    auto& bucket = filter_bucket(address);
+    uint8_t count = bucket.load(std::memory_order_relaxed);
+    if (count != kSaturated && count != 0) {
+        bucket.store(static_cast<uint8_t>(count - 1), std::memory_order_relaxed);
+    }
 }
 
 inline bool filter_test(uintptr_t address) noexcept
 {
-    size_t bit = filter_bit(address);
-    return (g_state.filter[bit / 64].load(std::memory_order_relaxed) >> (bit % 64)) & 1u;
+    return filter_bucket(address).load(std::memory_order_relaxed) != 0;
 }
 
-// Under the lock, inside a sequence-odd section: the filter again holds exactly the live keys.
+// Under the lock, inside a sequence-odd section: the filter again counts exactly the live keys.
 void filter_rebuild(const Table* table) noexcept
 {
-    for (auto& word : g_state.filter) {
-        word.store(0, std::memory_order_relaxed);
+    for (auto& bucket : g_state.filter) {
+        bucket.store(0, std::memory_order_relaxed);
     }
     for (size_t i = 0; i <= table->mask; ++i) {
         uintptr_t key = table->slots[i].key.load(std::memory_order_relaxed);
         if (key != kEmpty && key != kTombstone) {
-            filter_set(key);
+            filter_add(key);
         }
     }
 }
@@ -204,7 +222,7 @@ bool AllocTable::insert(uintptr_t address, SampledAlloc value) noexcept
         existing->weight = value.weight;
         return true;
     }
-    filter_set(address);
+    filter_add(address);
     place(table->slots, table->mask, address, value.stack, value.weight);
     ++g_state.live;
     return true;
@@ -242,6 +260,7 @@ bool AllocTable::remove(uintptr_t address, SampledAlloc& out) noexcept
     out.stack = slot->stack;
     out.weight = slot->weight;
     slot->key.store(kTombstone, std::memory_order_release);
+    filter_remove(address);
     --g_state.live;
     ++g_state.tombstones;
     return true;

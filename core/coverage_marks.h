@@ -27,6 +27,8 @@ enum class Mark : unsigned {
     FinalDumpFromExit,      // the final dump was written from the _exit hook
     NearLimitSnapshot,      // the cgroup watch forced a snapshot
     InvariantViolated,      // a debug invariant failed (a total below zero): must stay 0
+    SamplerPrivateFdTable,  // the sampler thread runs with a descriptor table of its own
+    SamplerSharedFdTable,   // unshare(CLONE_FILES) was refused: it shares the job's table
     Count
 };
 
@@ -34,7 +36,7 @@ inline constexpr std::array<std::string_view, static_cast<size_t>(Mark::Count)> 
     "realloc_kept_sample",  "realloc_moved_sample", "realloc_failed",
     "falling_edge_snapshot", "munmap_split",        "map_fixed_overlay",
     "fork_child",           "final_dump_from_exit", "near_limit_snapshot",
-    "invariant_violated",
+    "invariant_violated",   "sampler_private_fd_table", "sampler_shared_fd_table",
 };
 
 namespace detail {

@@ -365,9 +365,15 @@ bool write_file(const char* dir, const unsigned char* data, size_t size) noexcep
         report_failure(std::strerror(ENOSPC));
         return false;
     }
-    // O_NOFOLLOW: a symlink planted at our name is refused, not followed. The mode is 0644
-    // less the job's umask, never world-writable.
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    // A fresh file every time: O_EXCL refuses anything planted at our name (a symlink, a
+    // hard link, a file someone else opened), so what we write lands in a file only we
+    // created. A leftover of ours (a process with this pid that died mid-write) is removed
+    // first. The mode is 0644 less the job's umask: never writable by others.
+    if (unlink(tmp) != 0 && errno != ENOENT) {
+        report_failure(std::strerror(errno));
+        return false;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
         report_failure(std::strerror(errno));
         return false;

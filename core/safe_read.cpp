@@ -31,7 +31,17 @@ struct PipeState {
     ino_t inode = 0;  // to notice a job that closed our fds and reused their numbers
     pid_t owner = 0;  // a fork child must not share the parent's pipe
 };
-PipeState g_pipe;
+PipeState g_pipe;          // in the job's descriptor table
+PipeState g_private_pipe;  // in the sampler thread's own table (see sampler/private_fds.h)
+
+// Whether this thread has a descriptor table of its own: its pipe numbers mean nothing in the
+// job's table, and the job's mean nothing in its own.
+thread_local bool t_private_fd_table = false;
+
+PipeState& pipe_state() noexcept
+{
+    return t_private_fd_table ? g_private_pipe : g_pipe;
+}
 
 // Reads below the first page are never valid and often mean a NULL-based garbage pointer.
 constexpr uintptr_t kLowestValid = 4096;
@@ -116,23 +126,23 @@ bool fd_is_our_pipe(int fd, ino_t inode) noexcept
     return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) && st.st_ino == inode;
 }
 
-// Called with g_pipe.lock held. Opens a fresh pipe when there is none, when we are a fork child,
+// Called with state.lock held. Opens a fresh pipe when there is none, when we are a fork child,
 // or when the job closed our fds (their numbers may now belong to the job: never close those).
-bool ensure_pipe() noexcept
+bool ensure_pipe(PipeState& state) noexcept
 {
     pid_t self = getpid();
-    bool usable = g_pipe.fds[0] >= 0 && g_pipe.owner == self &&
-                  fd_is_our_pipe(g_pipe.fds[0], g_pipe.inode) &&
-                  fd_is_our_pipe(g_pipe.fds[1], g_pipe.inode);
+    bool usable = state.fds[0] >= 0 && state.owner == self &&
+                  fd_is_our_pipe(state.fds[0], state.inode) &&
+                  fd_is_our_pipe(state.fds[1], state.inode);
     if (usable) {
         return true;
     }
-    if (g_pipe.fds[0] >= 0 && g_pipe.owner != self && fd_is_our_pipe(g_pipe.fds[0], g_pipe.inode)) {
+    if (state.fds[0] >= 0 && state.owner != self && fd_is_our_pipe(state.fds[0], state.inode)) {
         // Inherited from the parent and still ours: close our copies, keep the parent's intact.
-        close(g_pipe.fds[0]);
-        close(g_pipe.fds[1]);
+        close(state.fds[0]);
+        close(state.fds[1]);
     }
-    g_pipe.fds[0] = g_pipe.fds[1] = -1;
+    state.fds[0] = state.fds[1] = -1;
     int fds[2];
     if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
         return false;
@@ -143,31 +153,31 @@ bool ensure_pipe() noexcept
         close(fds[1]);
         return false;
     }
-    g_pipe.fds[0] = fds[0];
-    g_pipe.fds[1] = fds[1];
-    g_pipe.inode = st.st_ino;
-    g_pipe.owner = self;
+    state.fds[0] = fds[0];
+    state.fds[1] = fds[1];
+    state.inode = st.st_ino;
+    state.owner = self;
     return true;
 }
 
-void drain_pipe() noexcept
+void drain_pipe(PipeState& state) noexcept
 {
     char sink[256];
-    while (read(g_pipe.fds[0], sink, sizeof sink) > 0) {
+    while (read(state.fds[0], sink, sizeof sink) > 0) {
     }
 }
 
-// One chunk through the pipe. Called with g_pipe.lock held.
-bool pipe_read_chunk(char* dst, uintptr_t src, size_t size) noexcept
+// One chunk through the pipe. Called with state.lock held.
+bool pipe_read_chunk(PipeState& state, char* dst, uintptr_t src, size_t size) noexcept
 {
     for (int attempt = 0; attempt < 2; ++attempt) {
-        ssize_t wrote = write(g_pipe.fds[1], reinterpret_cast<const void*>(src), size);
+        ssize_t wrote = write(state.fds[1], reinterpret_cast<const void*>(src), size);
         if (wrote == static_cast<ssize_t>(size)) {
             size_t got = 0;
             while (got < size) {
-                ssize_t n = read(g_pipe.fds[0], dst + got, size - got);
+                ssize_t n = read(state.fds[0], dst + got, size - got);
                 if (n <= 0) {
-                    drain_pipe();
+                    drain_pipe(state);
                     return false;
                 }
                 got += static_cast<size_t>(n);
@@ -175,14 +185,14 @@ bool pipe_read_chunk(char* dst, uintptr_t src, size_t size) noexcept
             return true;
         }
         if (wrote > 0) {
-            drain_pipe();  // partial: the tail was unreadable
+            drain_pipe(state);  // partial: the tail was unreadable
             return false;
         }
         if (errno == EAGAIN) {
-            drain_pipe();  // stale bytes from an earlier failure: empty it and try once more
+            drain_pipe(state);  // stale bytes from an earlier failure: empty it and try once more
             continue;
         }
-        if (errno == EBADF && attempt == 0 && ensure_pipe()) {
+        if (errno == EBADF && attempt == 0 && ensure_pipe(state)) {
             continue;
         }
         return false;  // EFAULT: the memory is not readable
@@ -192,14 +202,15 @@ bool pipe_read_chunk(char* dst, uintptr_t src, size_t size) noexcept
 
 bool pipe_read(void* dst, uintptr_t src, size_t size) noexcept
 {
-    SpinLockGuard guard(g_pipe.lock);
-    if (!ensure_pipe()) {
+    PipeState& state = pipe_state();
+    SpinLockGuard guard(state.lock);
+    if (!ensure_pipe(state)) {
         return false;
     }
     auto* out = static_cast<char*>(dst);
     for (size_t done = 0; done < size; done += kPipeChunk) {
         size_t chunk = size - done < kPipeChunk ? size - done : kPipeChunk;
-        if (!pipe_read_chunk(out + done, src + done, chunk)) {
+        if (!pipe_read_chunk(state, out + done, src + done, chunk)) {
             return false;
         }
     }
@@ -284,10 +295,15 @@ void safe_read_fork_parent() noexcept
     g_pipe.lock.unlock();
 }
 
-// The child opens its own pipe on first use (ensure_pipe() compares the owner pid).
+// The child opens its own pipe on first use (ensure_pipe() compares the owner pid). The private
+// pipe belonged to the parent's sampler thread, whose table the child never had: forget it (the
+// lock is not taken around fork, so it may have been copied held).
 void safe_read_fork_child() noexcept
 {
     g_pipe.lock.reset_in_child();
+    g_private_pipe.lock.reset_in_child();
+    g_private_pipe.fds[0] = g_private_pipe.fds[1] = -1;
+    g_private_pipe.owner = 0;
     t_pinned_pid = 0;  // a forking thread never pins; should one have, it is in a new process
 }
 
@@ -295,6 +311,12 @@ void safe_read_fork_child() noexcept
 void safe_read_pin_pid_for_this_thread() noexcept
 {
     t_pinned_pid = getpid();
+}
+
+// For a thread that gave itself a descriptor table of its own (the sampler thread).
+void safe_read_use_private_pipe_for_this_thread() noexcept
+{
+    t_private_fd_table = true;
 }
 
 pid_t safe_read_self_pid() noexcept

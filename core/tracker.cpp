@@ -119,10 +119,9 @@ FreedBlock on_free(void* ptr, size_t usable_size) noexcept
     return block;
 }
 
-void on_realloc(void* old_ptr, void* new_ptr, size_t new_usable, size_t old_usable,
+void on_realloc(void* old_ptr, void* new_ptr, size_t new_usable,
                 const FreedBlock& old_block) noexcept
 {
-    (void)old_usable;
     if (RecursionGuard::active() || !tracking_memory()) {
         return;
     }

@@ -31,7 +31,7 @@ struct FreedBlock {
 };
 FreedBlock on_free(void* ptr, size_t usable_size) noexcept;
 // realloc: `old_block` is what on_free returned for the old pointer.
-void on_realloc(void* old_ptr, void* new_ptr, size_t new_usable, size_t old_usable,
+void on_realloc(void* old_ptr, void* new_ptr, size_t new_usable,
                 const FreedBlock& old_block) noexcept;
 void on_realloc_failed(void* old_ptr, size_t old_usable, const FreedBlock& old_block) noexcept;
 

@@ -11,7 +11,7 @@ from harness import MB, RunTestCase, env_with, run_plain, run_sciagraph, test_py
 
 JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
 JOB = "hostile_job.py"
-ALLOC_LINE = 15  # hostile_job.py: allocate(), 50 MB
+ALLOC_LINE = 22  # hostile_job.py: allocate(), 50 MB
 
 
 class Hostile(RunTestCase):
@@ -73,6 +73,29 @@ class Hostile(RunTestCase):
 
     def test_job_closes_all_descriptors(self):
         self.same_as_unprofiled(["close-fds"])
+
+    def test_a_file_planted_at_the_dump_name_is_not_written_through(self):
+        # A hard link at the temporary name: opened with O_TRUNC instead of O_EXCL, the core
+        # would overwrite whatever file it points to with the dump.
+        victim = self.tmp / "victim.txt"
+        victim.write_text("precious\n")
+        out = self.out()
+        command = [test_python(), harness.program(JOB), "plant-tmp", str(out), str(victim)]
+        result = run_sciagraph(command, out, options=["-q"])
+        self.assertEqual(result.returncode, 0, result.describe())
+        self.assertEqual(result.stdout_text, "planted\nsize 50000000\n", result.describe())
+        self.assertEqual(victim.read_bytes(), b"precious\n")
+        root = harness.root_entry(result.summary())
+        self.assertGreaterEqual(root["peak_bytes"], 50 * MB)  # the dump was still written
+
+    def test_job_relies_on_its_own_descriptor_numbers(self):
+        # The sampler opens files on every tick; in the job's table they would take the job's
+        # lowest free number, sit under a dup2 target or leak into a forked child.
+        result = self.same_output("hostile_job.py", "fd-numbers")
+        self.assertEqual(result.stdout_text, "fd surprises 0 []\n")
+        hit = harness.marks_hit(result.summary(), "sampler_private_fd_table")
+        if hit is not None:  # a debug build counts it: the sampler had a table of its own
+            self.assertGreaterEqual(hit, 1)
 
     def test_job_changes_directory_with_relative_output(self):
         # A relative -o: the core must not write relative to the job's new directory.

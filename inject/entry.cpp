@@ -1,10 +1,10 @@
 // inject/entry.cpp — how the core starts and ends inside the job.
 //
 // The constructor runs before main (before Python initialises): it reads the settings and
-// decides whether this process is profiled (core/tracker.h start()). The Python side calls
-// sciagraph_python_ready() from the bootstrap (inject/python/sitecustomize.py) once the
-// interpreter is up and before the job's code runs. The destructor and the _exit hooks write
-// the final dump.
+// decides whether this process is profiled (core/tracker.h start()). The Python side imports
+// `_sciagraph` from the bootstrap (inject/python/sitecustomize.py) once the interpreter is up
+// and before the job's code runs (inject/python_module.cpp). The destructor and the _exit hooks
+// write the final dump.
 #include "originals.h"
 
 #include "core/tracker.h"
@@ -12,8 +12,6 @@
 #include <cstdlib>
 
 #include <dlfcn.h>
-
-#define SCIAGRAPH_EXPORT extern "C" __attribute__((visibility("default")))
 
 namespace {
 
@@ -36,10 +34,3 @@ __attribute__((destructor(101))) void sciagraph_finish()
 }
 
 }  // namespace
-
-// Called by the bootstrap with the GIL held. Returns 1 when this process is profiled.
-SCIAGRAPH_EXPORT int sciagraph_python_ready()
-{
-    sciagraph::core::python_ready();
-    return sciagraph::core::active() ? 1 : 0;
-}

@@ -152,7 +152,7 @@ SCIAGRAPH_EXPORT void* realloc(void* ptr, size_t size) noexcept
         fresh = real().realloc(ptr, size);
     }
     if (fresh != nullptr) {
-        core::on_realloc(ptr, fresh, usable(fresh), old_usable, old_block);
+        core::on_realloc(ptr, fresh, usable(fresh), old_block);
     } else if (size != 0) {
         core::on_realloc_failed(ptr, old_usable, old_block);  // the old block is still there
     }

@@ -6,6 +6,7 @@
 #include "time_sampler.h"
 
 #include "clocks.h"
+#include "coverage_marks.h"
 #include "disable.h"
 #include "dump_writer.h"
 #include "failpoints.h"
@@ -15,6 +16,7 @@
 #include "schedstat.h"
 #include "stack_table.h"
 #include "task_list.h"
+#include "private_fds.h"
 #include "thread_list_mark.h"
 #include "tick.h"
 #include "tracker.h"
@@ -33,12 +35,15 @@
 namespace sciagraph::core::detail {
 // Defined in core/safe_read.cpp: the calling thread never forks, its safe reads may cache the pid.
 void safe_read_pin_pid_for_this_thread() noexcept;
+// Also there: the calling thread has a descriptor table of its own; its pipe fallback lives there.
+void safe_read_use_private_pipe_for_this_thread() noexcept;
 }  // namespace sciagraph::core::detail
 
 namespace sciagraph::core::sampler {
 namespace {
 
 constexpr const char* kCannotStart = "the sampler thread could not be started";
+constexpr const char* kDescriptors = "the sampler thread could not close its copies of the job's files";
 constexpr const char* kInternalError = "internal error in the time sampler";
 constexpr size_t kStackBytes = size_t{1} << 20;  // the dump writer runs on this thread too
 constexpr int64_t kJoinWaitNs = 200'000'000;     // stop() never delays the job's exit longer
@@ -296,6 +301,21 @@ void* sampler_main(void*) noexcept
     pthread_sigmask(SIG_BLOCK, &all, nullptr);  // already inherited blocked; said again here
     prctl(PR_SET_NAME, "sciagraph", 0, 0, 0);
     core::detail::safe_read_pin_pid_for_this_thread();  // this thread never forks
+    switch (make_fd_table_private()) {
+    case FdTable::Private:
+        core::detail::safe_read_use_private_pipe_for_this_thread();
+        SCIAGRAPH_MARK(SamplerPrivateFdTable);
+        break;
+    case FdTable::Shared:
+        SCIAGRAPH_MARK(SamplerSharedFdTable);  // unshare refused: O_CLOEXEC, short-lived fds
+        break;
+    case FdTable::CopiesLeftOpen:
+        // Copies of the job's descriptors that this thread cannot close would keep the job's
+        // pipes and sockets open behind its back (a reader never seeing EOF): end the thread,
+        // which drops its table and every copy with it.
+        stop_time_profiling(kDescriptors);
+        return nullptr;
+    }
     try {
         run_loop();
     } catch (...) {

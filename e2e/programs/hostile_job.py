@@ -5,17 +5,75 @@
   chdir        change directory, then allocate and exit normally
   os-exit      allocate, then leave with os._exit(7) (no atexit handlers)
   rm-output    remove the run's output directory (second argument) while running; exit 4
+  plant-tmp    hard-link the file named by the third argument where the core writes its dump's
+               temporary file (in the output directory, the second argument), then exit 0
+  fd-numbers   for 3 s, in two threads, open and close descriptors expecting POSIX's lowest free
+               number, dup2 onto numbers it believes free, closerange() and look at what a
+               forked child inherits: anything it did not open itself is counted
 """
 import os
 import shutil
 import sys
+import threading
+import time
 
 
 def allocate():
     return bytearray(50 * 1000 * 1000)  # HOSTILE_ALLOC: 50 MB
 
 
+def is_open(fd):
+    try:
+        os.fstat(fd)
+        return True
+    except OSError:
+        return False
+
+
+def fd_numbers():
+    """A job that relies on its own descriptor numbers. Any descriptor the profiler opens in the
+    job's table shows up as a wrong number, a foreign entry in /proc/self/fd or a clobbered
+    dup2 target."""
+    surprises = []
+    stop = time.monotonic() + 3.0
+    listed = [int(n) for n in os.listdir("/proc/self/fd")]
+    inherited = {fd for fd in listed if is_open(fd)}  # less listdir's own, closed by now
+    lowest = os.open("/dev/null", os.O_RDONLY)  # POSIX: the lowest free number
+    os.close(lowest)
+    high = max(inherited | {lowest}) + 30  # numbers this job believes free
+
+    def open_close():
+        while time.monotonic() < stop:
+            fd = os.open("/dev/null", os.O_RDONLY)
+            if fd != lowest:
+                surprises.append(f"open gave {fd}, not {lowest}")
+            os.close(fd)
+
+    worker = threading.Thread(target=open_close)
+    worker.start()
+    stdout = os.fstat(1)
+    while time.monotonic() < stop:
+        os.dup2(1, high)
+        copy = os.fstat(high)
+        if (copy.st_dev, copy.st_ino) != (stdout.st_dev, stdout.st_ino):
+            surprises.append("dup2 target changed")
+        os.closerange(high, high + 30)
+        pid = os.fork()
+        if pid == 0:
+            # What it inherited, the worker's descriptor if it held it, listdir's own: no more.
+            extra = {int(n) for n in os.listdir("/proc/self/fd")} - inherited - {lowest}
+            os._exit(1 if len(extra) > 1 else 0)
+        if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0:
+            surprises.append("a forked child inherited a descriptor the job never opened")
+        time.sleep(0.001)
+    worker.join()
+    print("fd surprises", len(surprises), surprises[:3])
+
+
 def main(mode):
+    if mode == "fd-numbers":
+        fd_numbers()
+        return
     block = allocate()
     if mode == "fork":
         sys.stdout.flush()
@@ -34,6 +92,11 @@ def main(mode):
     elif mode == "os-exit":
         print("leaving through os._exit", flush=True)
         os._exit(7)
+    elif mode == "plant-tmp":
+        raw = os.path.join(sys.argv[2], "raw")
+        if os.path.isdir(raw):  # profiled; an unprofiled run has nothing to attack
+            os.link(sys.argv[3], os.path.join(raw, f"{os.getpid()}.sgdump.tmp"))
+        print("planted")
     elif mode == "rm-output":
         shutil.rmtree(sys.argv[2])
         more = [bytearray(100_000) for _ in range(100)]

@@ -1,0 +1,135 @@
+// Units of core/sampler/private_fds: the sampler thread's own descriptor table. What the job
+// opens is not reachable from it, what it opens is invisible to the job, and its copies of the
+// job's descriptors are gone (a pipe the job closes reaches EOF).
+#include "safe_read.h"
+#include "sampler/private_fds.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <thread>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+using namespace sciagraph::core::sampler;
+
+namespace sciagraph::core::detail {
+void safe_read_force_pipe_for_testing(bool force) noexcept;
+void safe_read_use_private_pipe_for_this_thread() noexcept;
+}  // namespace sciagraph::core::detail
+
+namespace {
+
+bool is_open(int fd)
+{
+    return fcntl(fd, F_GETFD) != -1 || errno != EBADF;
+}
+
+// Runs `body` on a fresh thread and waits for it.
+template <typename Body>
+void on_thread(Body body)
+{
+    std::thread thread(body);
+    thread.join();
+}
+
+}  // namespace
+
+TEST_CASE("private_fds: the thread no longer sees the job's descriptors, the job never sees its",
+          "[core][sampler]")
+{
+    int job_pipe[2];
+    REQUIRE(pipe2(job_pipe, O_CLOEXEC) == 0);
+    FdTable result = FdTable::Shared;
+    bool saw_job_fd = true;
+    bool stdio_kept = false;
+    int thread_fd = -1;
+    on_thread([&] {
+        result = make_fd_table_private();
+        saw_job_fd = is_open(job_pipe[0]) || is_open(job_pipe[1]);
+        stdio_kept = is_open(0) && is_open(1) && is_open(2);
+        thread_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);  // the thread's lowest free: 3
+    });
+    REQUIRE(result == FdTable::Private);
+    CHECK_FALSE(saw_job_fd);
+    CHECK(stdio_kept);
+    CHECK(thread_fd == 3);
+    // The thread's table died with it, and 3 in the job's table is the job's own business.
+    int job_next = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    CHECK(job_next == std::min(job_pipe[0], job_pipe[1]) + 2);  // the next number after the pipe
+    close(job_next);
+    close(job_pipe[0]);
+    close(job_pipe[1]);
+}
+
+TEST_CASE("private_fds: a pipe the job closes reaches EOF while the private thread lives",
+          "[core][sampler]")
+{
+    int fds[2];
+    REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
+    std::atomic<int> phase{0};
+    std::thread sampler([&] {
+        REQUIRE(make_fd_table_private() == FdTable::Private);
+        phase.store(1);
+        while (phase.load() != 2) {
+            std::this_thread::yield();
+        }
+    });
+    while (phase.load() != 1) {
+        std::this_thread::yield();
+    }
+    close(fds[1]);  // the job's only writer
+    pollfd waiting{fds[0], POLLIN, 0};
+    REQUIRE(poll(&waiting, 1, 2000) == 1);  // a copy of the writer would make this time out
+    char byte;
+    CHECK(read(fds[0], &byte, 1) == 0);     // EOF
+    phase.store(2);
+    sampler.join();
+    close(fds[0]);
+}
+
+TEST_CASE("private_fds: close_inherited_fds leaves only stdio, however many there were",
+          "[core][sampler]")
+{
+    bool only_stdio = false;
+    on_thread([&] {
+        REQUIRE(make_fd_table_private() == FdTable::Private);
+        for (int i = 0; i < 300; ++i) {
+            REQUIRE(open("/dev/null", O_RDONLY) >= 3);  // no O_CLOEXEC: plain copies
+        }
+        REQUIRE(dup2(0, 900) == 900);  // a hole-y, high numbered one too
+        REQUIRE(close_inherited_fds());
+        only_stdio = true;
+        for (int fd = 3; fd < 1024; ++fd) {
+            only_stdio = only_stdio && !is_open(fd);
+        }
+    });
+    CHECK(only_stdio);
+}
+
+TEST_CASE("private_fds: safe reads through the pipe fallback work in the private table",
+          "[core][sampler]")
+{
+    sciagraph::core::detail::safe_read_force_pipe_for_testing(true);
+    const uint64_t value = 0x0123'4567'89ab'cdef;
+    uint64_t in_job = 0;
+    uint64_t in_thread = 0;
+    CHECK(sciagraph::core::safe_read_value(in_job, reinterpret_cast<uintptr_t>(&value)));
+    on_thread([&] {
+        REQUIRE(make_fd_table_private() == FdTable::Private);
+        sciagraph::core::detail::safe_read_use_private_pipe_for_this_thread();
+        // Its pipe lives in its own table; the job's pipe numbers mean nothing here.
+        CHECK(sciagraph::core::safe_read_value(in_thread, reinterpret_cast<uintptr_t>(&value)));
+    });
+    uint64_t again = 0;
+    CHECK(sciagraph::core::safe_read_value(again, reinterpret_cast<uintptr_t>(&value)));
+    sciagraph::core::detail::safe_read_force_pipe_for_testing(false);
+    CHECK(in_job == value);
+    CHECK(in_thread == value);
+    CHECK(again == value);
+}
