@@ -154,9 +154,9 @@ class TimeCases(RunTestCase):
         self.assertLessEqual(root["time_failed_reads"], 0.01 * root["time_samples"], root)
         # The sampler's own CPU: at most 1% of a core at the default rate with 8 threads. A cost
         # of the optimised build: a debug build (it counts coverage marks) is only bounded at 3%.
-        # Measured on the 2-core VM here: 0.9-1.2% for this 2 s job (each read of a thread's CPU
-        # clock costs microseconds under the hypervisor). The target stays 1%; the test allows
-        # 1.5% so the suite tells a regression from this known shortfall.
+        # Measured on the 2-core VM here, 8 runs: median 0.81%, 0.65-1.06% (0.98%, up to 1.46%,
+        # before the sampler held its /proc files open). The target is 1%; the test allows 1.5%
+        # because a loaded CI machine (tests run two at a time) stretches every system call.
         debug_build = harness.marks_hit(summary, "fork_child") is not None
         budget = 0.03 if debug_build else 0.015
         self.assertLessEqual(root["sampler_cpu_seconds"], budget * summary["wall_seconds"], root)

@@ -17,6 +17,8 @@ namespace {
 
 constexpr int kFirstInherited = 3;
 
+thread_local bool t_private = false;
+
 struct LinuxDirent64 {
     uint64_t d_ino;
     int64_t d_off;
@@ -94,7 +96,16 @@ FdTable make_fd_table_private() noexcept
     if (syscall(SYS_unshare, CLONE_FILES) != 0) {
         return FdTable::Shared;
     }
-    return close_inherited_fds() ? FdTable::Private : FdTable::CopiesLeftOpen;
+    if (!close_inherited_fds()) {
+        return FdTable::CopiesLeftOpen;
+    }
+    t_private = true;
+    return FdTable::Private;
+}
+
+bool thread_has_private_fd_table() noexcept
+{
+    return t_private;
 }
 
 }  // namespace sciagraph::core::sampler

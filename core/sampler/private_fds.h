@@ -25,6 +25,11 @@ enum class FdTable {
 // For the calling thread. Raw system calls only, no allocation.
 FdTable make_fd_table_private() noexcept;
 
+// Whether the calling thread made its table private. Only then may it keep files open between
+// ticks (task_list.h, schedstat.h): in the job's table a held descriptor would be one of the
+// job's numbers for good.
+bool thread_has_private_fd_table() noexcept;
+
 // Closes every descriptor above 2 in the calling thread's table; false if it could not. Split
 // out for tests (on a thread that already has its own table).
 bool close_inherited_fds() noexcept;

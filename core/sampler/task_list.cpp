@@ -1,5 +1,7 @@
 #include "task_list.h"
 
+#include "private_fds.h"
+
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -32,12 +34,49 @@ int32_t parse_tid(const char* name) noexcept
     return value > 0x7fffffff ? 0 : static_cast<int32_t>(value);
 }
 
+// The directory, held open by a thread with a private descriptor table and rewound for each
+// listing: an open of a /proc directory costs 30 µs on the VMs here, a rewind 6 µs. Each
+// thread's own: a new sampler thread (a fork child's, a restarted one) starts with none.
+thread_local long t_held_dir = -1;
+
+long open_task_dir() noexcept
+{
+    return syscall(SYS_openat, AT_FDCWD, "/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+// The directory to list, rewound; `held` says whether it stays open afterwards.
+long task_dir(bool& held) noexcept
+{
+    held = thread_has_private_fd_table();
+    if (!held) {
+        return open_task_dir();
+    }
+    if (t_held_dir < 0) {
+        t_held_dir = open_task_dir();
+    }
+    if (t_held_dir >= 0 && syscall(SYS_lseek, t_held_dir, 0, SEEK_SET) != 0) {
+        syscall(SYS_close, t_held_dir);
+        t_held_dir = open_task_dir();
+    }
+    return t_held_dir;
+}
+
+void done_with(long fd, bool held, bool failed) noexcept
+{
+    if (!held) {
+        syscall(SYS_close, fd);
+    } else if (failed) {
+        syscall(SYS_close, fd);
+        t_held_dir = -1;  // opened afresh next time
+    }
+}
+
 }  // namespace
 
 long list_task_tids(int32_t* out, size_t max) noexcept
 {
-    const long fd =
-        syscall(SYS_openat, AT_FDCWD, "/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    bool held = false;
+    const long fd = task_dir(held);
     if (fd < 0) {
         return -1;
     }
@@ -46,7 +85,7 @@ long list_task_tids(int32_t* out, size_t max) noexcept
     for (;;) {
         const long got = syscall(SYS_getdents64, fd, buffer, sizeof(buffer));
         if (got < 0) {
-            syscall(SYS_close, fd);
+            done_with(fd, held, true);
             return -1;
         }
         if (got == 0) {
@@ -61,7 +100,7 @@ long list_task_tids(int32_t* out, size_t max) noexcept
             }
         }
     }
-    syscall(SYS_close, fd);
+    done_with(fd, held, false);
     return static_cast<long>(count);
 }
 

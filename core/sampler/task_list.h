@@ -1,7 +1,8 @@
 // core/sampler/task_list.h — the TIDs of every thread of this process, from /proc/self/task,
 // listed with the raw getdents64 syscall into a stack buffer: opendir/readdir would malloc, and
-// the sampler thread never calls the job's allocator. The directory fd is opened and closed on
-// each call, so a job that closes every fd it does not know never breaks it.
+// the sampler thread never calls the job's allocator. A thread with a descriptor table of its
+// own (private_fds.h: the sampler) keeps the directory open and rewinds it for each listing;
+// any other opens and closes it on each call.
 #pragma once
 
 #include <cstddef>

@@ -3,11 +3,14 @@
 // job's descriptors are gone (a pipe the job closes reaches EOF).
 #include "safe_read.h"
 #include "sampler/private_fds.h"
+#include "sampler/schedstat.h"
+#include "sampler/task_list.h"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstdint>
 #include <thread>
@@ -132,4 +135,113 @@ TEST_CASE("private_fds: safe reads through the pipe fallback work in the private
     CHECK(in_job == value);
     CHECK(in_thread == value);
     CHECK(again == value);
+}
+
+namespace {
+
+size_t open_fds_above_stdio()
+{
+    size_t count = 0;
+    for (int fd = 3; fd < 4096; ++fd) {
+        count += is_open(fd) ? 1 : 0;
+    }
+    return count;
+}
+
+bool listed(int32_t tid)
+{
+    int32_t tids[4096];
+    const long count = list_task_tids(tids, 4096);
+    REQUIRE(count > 0);
+    return std::find(tids, tids + count, tid) != tids + count;
+}
+
+template <typename Condition>
+bool eventually(Condition condition)
+{
+    for (int i = 0; i < 1000; ++i) {
+        if (condition()) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return false;
+}
+
+// A thread that runs until told to end, and its TID.
+struct Parked {
+    std::atomic<int32_t> tid{0};
+    std::atomic<bool> release{false};
+    std::thread thread{[this] {
+        tid.store(static_cast<int32_t>(gettid()));
+        while (!release.load()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    }};
+    Parked()
+    {
+        while (tid.load() == 0) {
+            std::this_thread::yield();
+        }
+    }
+    void end()
+    {
+        release.store(true);
+        thread.join();
+    }
+};
+
+}  // namespace
+
+TEST_CASE("private_fds: the private thread holds the task directory and still sees threads come "
+          "and go",
+          "[core][sampler]")
+{
+    on_thread([] {
+        REQUIRE(make_fd_table_private() == FdTable::Private);
+        CHECK(listed(static_cast<int32_t>(gettid())));
+        CHECK(open_fds_above_stdio() == 1);  // the directory, rewound for the next listing
+        Parked parked;
+        CHECK(listed(parked.tid.load()));
+        parked.end();
+        // join() returns when the thread has released its stack; the kernel may take a moment
+        // more to reap it.
+        CHECK(eventually([&] { return !listed(parked.tid.load()); }));
+        CHECK(open_fds_above_stdio() == 1);
+    });
+}
+
+TEST_CASE("private_fds: schedstat files are held per thread, and dropped when the thread ends",
+          "[core][sampler]")
+{
+    on_thread([] {
+        REQUIRE(make_fd_table_private() == FdTable::Private);
+        if (!run_queue_time_available()) {
+            SUCCEED("this kernel keeps no schedstat numbers");
+            return;
+        }
+        const size_t before = sciagraph::core::sampler::detail::held_schedstat_files();
+        Parked parked;
+        const int64_t first = read_run_queue_ns(parked.tid.load());
+        const int64_t second = read_run_queue_ns(parked.tid.load());
+        CHECK(first >= 0);
+        CHECK(second >= first);
+        CHECK(sciagraph::core::sampler::detail::held_schedstat_files() == before + 1);
+        const int32_t gone = parked.tid.load();
+        parked.end();
+        // ESRCH from the held file, then no such path (once the kernel has reaped it).
+        CHECK(eventually([&] { return read_run_queue_ns(gone) == -1; }));
+        CHECK(sciagraph::core::sampler::detail::held_schedstat_files() == before);
+    });
+}
+
+TEST_CASE("private_fds: a thread sharing the job's table holds no file between reads",
+          "[core][sampler]")
+{
+    const size_t before = open_fds_above_stdio();
+    CHECK(read_run_queue_ns(static_cast<int32_t>(gettid())) != -2);
+    int32_t tids[64];
+    CHECK(list_task_tids(tids, 64) > 0);
+    CHECK(open_fds_above_stdio() == before);
+    CHECK(sciagraph::core::sampler::detail::held_schedstat_files() == 0);
 }
