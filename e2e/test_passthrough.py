@@ -55,6 +55,18 @@ class Environment(RunTestCase):
         self.assertEqual(result.returncode, 0, result.describe())
         self.assertEqual(result.stdout_text.strip(), str(self.tmp))
 
+    def test_interpreter_starts_as_unprofiled(self):
+        # The bootstrap runs as a sitecustomize first on PYTHONPATH: the user's own sitecustomize
+        # must still run, and the job must see the modules and sys.path of an unprofiled start.
+        user_site = self.tmp / "user-site"
+        user_site.mkdir()
+        (user_site / "sitecustomize.py").write_text("MARKER = 'the user site ran'\n")
+        env = env_with(PYTHONPATH=str(user_site))
+        plain = self.plain("interpreter_state.py", env=env)
+        profiled = self.profile("interpreter_state.py", options=["-q"], env=env)
+        self.assertIn("the user site ran", plain.stdout_text)
+        self.assertEqual(profiled.stdout_text, plain.stdout_text)
+
 
 class SignalForwarding(RunTestCase):
     def send_to_sciagraph(self, signum):
