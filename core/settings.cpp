@@ -1,6 +1,11 @@
 #include "settings.h"
 
+#include <cerrno>
 #include <cstring>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace sciagraph::core {
 namespace {
@@ -108,6 +113,28 @@ bool parse_settings(const char* settings, const char* dump_dir, const char* laun
         p = *end == ';' ? end + 1 : end;
     }
     return true;
+}
+
+const char* check_dump_dir(const char* dir) noexcept
+{
+    const int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        return errno == ENOTDIR || errno == ELOOP ? "the dump directory is not a directory"
+                                                  : "the dump directory cannot be opened";
+    }
+    struct stat st {};
+    const bool stat_ok = fstat(fd, &st) == 0;
+    close(fd);
+    if (!stat_ok) {
+        return "the dump directory cannot be opened";
+    }
+    if (st.st_uid != geteuid()) {
+        return "the dump directory belongs to another user";
+    }
+    if ((st.st_mode & S_IWOTH) != 0) {
+        return "others may write to the dump directory";
+    }
+    return nullptr;
 }
 
 const Settings& settings() noexcept

@@ -37,6 +37,12 @@ bool parse_settings(const char* settings,
                     Settings& out,
                     const char** error) noexcept;
 
+// Whether the core may write into `dir`: a directory (not a symlink to one) owned by this
+// process's effective user that others cannot write to. nullptr when it may; otherwise why
+// not. The launcher creates it so; anything else (a path changed in the environment, a child
+// that switched users) gets no dump rather than a file in a place someone else controls.
+const char* check_dump_dir(const char* dir) noexcept;
+
 const Settings& settings() noexcept;
 Settings& mutable_settings() noexcept;
 

@@ -254,6 +254,10 @@ void start() noexcept
         if (!python::resolve_symbols() || !python::is_python()) {
             return;
         }
+        if (const char* unsafe = check_dump_dir(settings().dump_dir)) {
+            print_line("not profiling this process: ", unsafe);
+            return;  // passive, as if not started by `sciagraph run`: nothing is written
+        }
         g_active.store(true, std::memory_order_relaxed);
         if (failpoint(Failpoint::StartupCheck)) {
             throw std::runtime_error("startup check failpoint");

@@ -11,7 +11,7 @@ from harness import MB, RunTestCase, env_with, run_plain, run_sciagraph, test_py
 
 JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
 JOB = "hostile_job.py"
-ALLOC_LINE = 22  # hostile_job.py: allocate(), 50 MB
+ALLOC_LINE = 25  # hostile_job.py: allocate(), 50 MB
 
 
 class Hostile(RunTestCase):
@@ -87,6 +87,22 @@ class Hostile(RunTestCase):
         self.assertEqual(victim.read_bytes(), b"precious\n")
         root = harness.root_entry(result.summary())
         self.assertGreaterEqual(root["peak_bytes"], 50 * MB)  # the dump was still written
+
+    def test_a_dump_directory_others_may_write_is_refused(self):
+        # A child starting while raw/ is open to everyone: it writes nothing there, says so in
+        # one line, and runs exactly as it would have.
+        out = self.out()
+        command = [test_python(), harness.program(JOB), "open-raw", str(out)]
+        plain = run_plain([test_python(), harness.program(JOB), "open-raw", str(self.tmp)])
+        result = run_sciagraph(command, out, options=["-q"])
+        self.assertEqual(result.returncode, 0, result.describe())
+        self.assertEqual(result.stdout_text, plain.stdout_text)
+        self.assertEqual(result.stderr_text.count(
+            "not profiling this process: others may write to the dump directory"), 1,
+            result.describe())
+        dumps = sorted(p.name for p in (out / "raw").iterdir())
+        root = harness.root_entry(result.summary())
+        self.assertEqual(dumps, [f"{root['pid']}.sgdump"])  # the root's only
 
     def test_job_relies_on_its_own_descriptor_numbers(self):
         # The sampler opens files on every tick; in the job's table they would take the job's

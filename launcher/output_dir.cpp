@@ -60,8 +60,10 @@ void prepare_output_dir(const fs::path& dir)
                       : " is not empty; give a new one with -o"));
     }
     // Creating raw/ is the real test of writability (access(2) says yes to root on a
-    // read-only bind mount's directory modes, and no to nothing).
-    if (::mkdir((dir / "raw").c_str(), 0777) != 0) {
+    // read-only bind mount's directory modes, and no to nothing). Modes follow the umask but are
+    // never writable by others, whatever the umask: the core refuses to write into a directory
+    // others may write to (core/settings.h, check_dump_dir).
+    if (::mkdir((dir / "raw").c_str(), 0775) != 0) {
         refuse("output directory " + shown + " is not writable: " + std::strerror(errno));
     }
 }
@@ -69,7 +71,7 @@ void prepare_output_dir(const fs::path& dir)
 void write_new_file(const fs::path& dir, std::string_view name, std::string_view contents)
 {
     const fs::path file = dir / name;
-    Fd out{::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666)};
+    Fd out{::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0664)};
     if (out.fd < 0) {
         refuse("cannot create " + file.string() + ": " + std::strerror(errno));
     }

@@ -58,7 +58,16 @@ std::shared_ptr<MappedFile> MappedFile::open(const std::filesystem::path& path, 
 bool write_file(const std::filesystem::path& path, std::string_view content, Error& error)
 {
     const std::filesystem::path tmp = path.string() + ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    // A fresh file: O_EXCL and O_NOFOLLOW refuse anything planted at the temporary name in a
+    // shared directory (a symlink, a hard link), a leftover of ours is removed first. The mode
+    // is 0644 less the umask: never writable by others.
+    if (::unlink(tmp.c_str()) != 0 && errno != ENOENT) {
+        error = {ExitStatus::CannotWrite,
+                 "cannot write " + path.string() + ": " + std::strerror(errno)};
+        return false;
+    }
+    const int fd =
+        ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
         error = {ExitStatus::CannotWrite,
                  "cannot write " + path.string() + ": " + std::strerror(errno)};

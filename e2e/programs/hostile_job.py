@@ -7,12 +7,15 @@
   rm-output    remove the run's output directory (second argument) while running; exit 4
   plant-tmp    hard-link the file named by the third argument where the core writes its dump's
                temporary file (in the output directory, the second argument), then exit 0
+  open-raw     make the output directory's raw/ (second argument) writable by anyone, start a
+               Python child, then close raw/ again and exit 0
   fd-numbers   for 3 s, in two threads, open and close descriptors expecting POSIX's lowest free
                number, dup2 onto numbers it believes free, closerange() and look at what a
                forked child inherits: anything it did not open itself is counted
 """
 import os
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -97,6 +100,15 @@ def main(mode):
         if os.path.isdir(raw):  # profiled; an unprofiled run has nothing to attack
             os.link(sys.argv[3], os.path.join(raw, f"{os.getpid()}.sgdump.tmp"))
         print("planted")
+    elif mode == "open-raw":
+        raw = os.path.join(sys.argv[2], "raw")
+        profiled = os.path.isdir(raw)
+        if profiled:
+            os.chmod(raw, 0o777)
+        sys.stdout.flush()
+        subprocess.run([sys.executable, "-c", "print('child ran')"], check=True)
+        if profiled:
+            os.chmod(raw, 0o755)
     elif mode == "rm-output":
         shutil.rmtree(sys.argv[2])
         more = [bytearray(100_000) for _ in range(100)]

@@ -3,6 +3,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
 using namespace sciagraph::core;
 
 TEST_CASE("settings: the launcher's string is parsed", "[core]")
@@ -56,4 +63,50 @@ TEST_CASE("failpoints: names and 'all' turn them on", "[core]")
     }
     failpoints_init("");
     CHECK_FALSE(failpoint(Failpoint::DumpWrite));
+}
+
+namespace {
+
+struct ScratchDir {
+    std::string path;
+    ScratchDir()
+    {
+        char name[] = "/tmp/sciagraph-settings-XXXXXX";
+        path = ::mkdtemp(name);
+    }
+    ~ScratchDir() { std::filesystem::remove_all(path); }
+};
+
+}  // namespace
+
+TEST_CASE("settings: the dump directory must be this user's, and closed to others", "[core]")
+{
+    ScratchDir scratch;
+    const std::string good = scratch.path + "/raw";
+    REQUIRE(::mkdir(good.c_str(), 0755) == 0);
+    CHECK(check_dump_dir(good.c_str()) == nullptr);
+
+    REQUIRE(::chmod(good.c_str(), 0775) == 0);  // a umask of 002: group-writable is the user's
+    CHECK(check_dump_dir(good.c_str()) == nullptr);
+
+    REQUIRE(::chmod(good.c_str(), 0777) == 0);
+    CHECK(std::string(check_dump_dir(good.c_str())) == "others may write to the dump directory");
+    REQUIRE(::chmod(good.c_str(), 0755) == 0);
+
+    const std::string link = scratch.path + "/link";
+    REQUIRE(::symlink(good.c_str(), link.c_str()) == 0);
+    CHECK(std::string(check_dump_dir(link.c_str())) == "the dump directory is not a directory");
+
+    const std::string file = scratch.path + "/file";
+    std::ofstream(file) << "x";
+    CHECK(std::string(check_dump_dir(file.c_str())) == "the dump directory is not a directory");
+
+    const std::string missing = scratch.path + "/missing";
+    CHECK(std::string(check_dump_dir(missing.c_str())) == "the dump directory cannot be opened");
+
+    if (::geteuid() == 0) {  // root can hand a directory to another user
+        REQUIRE(::chown(good.c_str(), 65534, 65534) == 0);
+        CHECK(std::string(check_dump_dir(good.c_str())) ==
+              "the dump directory belongs to another user");
+    }
 }

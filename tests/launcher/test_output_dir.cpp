@@ -61,6 +61,22 @@ TEST_CASE("output_dir: created with parents, raw/ inside, umask respected", "[la
     CHECK_NOTHROW(prepare_output_dir(tmp.path / "empty"));
 }
 
+TEST_CASE("output_dir: raw/ and new files are never writable by others, whatever the umask",
+          "[launcher]")
+{
+    TempDir tmp;
+    const fs::path out = tmp.path / "out";
+    const mode_t old = ::umask(0);
+    prepare_output_dir(out);
+    write_new_file(out, "config.toml", "x = 1\n");
+    ::umask(old);
+    struct stat st {};
+    REQUIRE(::stat((out / "raw").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0775);  // the core refuses a dump directory others may write
+    REQUIRE(::stat((out / "config.toml").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0664);
+}
+
 TEST_CASE("output_dir: refused when not empty, not a directory, or not creatable", "[launcher]")
 {
     TempDir tmp;

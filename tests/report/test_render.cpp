@@ -1,6 +1,7 @@
 // tests/report/test_render.cpp — the API: render_run and render_path on good and bad input,
 // summary.json, file layout, exit statuses, determinism.
 #include "dump_builder.h"
+#include "report/mapped_file.h"
 #include "report/report.h"
 
 #include <catch2/catch.hpp>
@@ -213,4 +214,23 @@ TEST_CASE("render_path: every bad input gets one line and its own status", "[rep
     write(dir.path / "file", "x");
     const Outcome o = render_path(dir.path / "ok.folded", dir.path / "file/sub", {});
     CHECK(o.exit_status == 6);
+}
+
+TEST_CASE("write_file: a link planted at the temporary name is not written through", "[report]")
+{
+    TempDir dir;
+    const fs::path victim = dir.path / "victim.txt";
+    std::ofstream(victim) << "precious\n";
+    const fs::path target = dir.path / "index.html";
+    fs::create_hard_link(victim, target.string() + ".tmp");
+    Error error;
+    REQUIRE(write_file(target, "<html></html>\n", error));
+    std::ifstream in(victim);
+    std::stringstream kept;
+    kept << in.rdbuf();
+    CHECK(kept.str() == "precious\n");
+    std::ifstream written(target);
+    std::stringstream page;
+    page << written.rdbuf();
+    CHECK(page.str() == "<html></html>\n");
 }
