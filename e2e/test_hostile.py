@@ -113,6 +113,26 @@ class Hostile(RunTestCase):
         if hit is not None:  # a debug build counts it: the sampler had a table of its own
             self.assertGreaterEqual(hit, 1)
 
+    def test_unshare_refused_by_seccomp(self):
+        # Docker's default seccomp profile refuses unshare(2): the sampler shares the job's
+        # descriptor table, keeps its files there to a minimum, and time profiling goes on.
+        job = [test_python(), harness.program("time_many_threads.py")]
+        command = [test_python(), harness.program("seccomp_no_unshare.py"), *job]
+        plain = run_plain(command)
+        self.assertEqual(plain.returncode, 0, plain.describe())
+        result = run_sciagraph(command, self.out(), options=["-q"])
+        self.assertEqual(result.returncode, 0, result.describe())
+        self.assertEqual(result.stdout_text, plain.stdout_text)
+        self.assertEqual(result.stderr_text, plain.stderr_text)
+        summary = result.summary()
+        root = harness.root_entry(summary)
+        self.assertGreater(root["time_samples"], 100, root)
+        self.assertEqual(root["time_failed_reads"], 0, root)
+        shared = harness.marks_hit(summary, "sampler_shared_fd_table")
+        if shared is not None:  # a debug build: the sampler really ran without its own table
+            self.assertGreaterEqual(shared, 1, root)
+            self.assertEqual(harness.marks_hit(summary, "sampler_private_fd_table"), 0, root)
+
     def test_job_changes_directory_with_relative_output(self):
         # A relative -o: the core must not write relative to the job's new directory.
         command = [test_python(), harness.program(JOB), "chdir"]

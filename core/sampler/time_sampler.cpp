@@ -11,12 +11,12 @@
 #include "dump_writer.h"
 #include "failpoints.h"
 #include "jitter.h"
+#include "private_fds.h"
 #include "python/python.h"
 #include "recursion_guard.h"
 #include "schedstat.h"
 #include "stack_table.h"
 #include "task_list.h"
-#include "private_fds.h"
 #include "thread_list_mark.h"
 #include "tick.h"
 #include "tracker.h"
@@ -43,7 +43,8 @@ namespace sciagraph::core::sampler {
 namespace {
 
 constexpr const char* kCannotStart = "the sampler thread could not be started";
-constexpr const char* kDescriptors = "the sampler thread could not close its copies of the job's files";
+constexpr const char* kDescriptors =
+    "the sampler thread could not close its copies of the job's files";
 constexpr const char* kInternalError = "internal error in the time sampler";
 constexpr size_t kStackBytes = size_t{1} << 20;  // the dump writer runs on this thread too
 constexpr int64_t kJoinWaitNs = 200'000'000;     // stop() never delays the job's exit longer
@@ -54,8 +55,8 @@ struct State {
     bool configured = false;  // start() was called: a fork child restarts the thread
     bool thread_started = false;
     pthread_t thread{};
-    std::atomic<uint32_t> stop_word{0};  // the futex: 1 = stop
-    std::atomic<bool> sampling{false};   // time profiling on
+    std::atomic<uint32_t> stop_word{0};   // the futex: 1 = stop
+    std::atomic<bool> sampling{false};    // time profiling on
     std::atomic<bool> left_alone{false};  // the job's threads all ended before ours
     std::atomic<const char*> stopped_reason{nullptr};
     std::atomic<uint64_t> samples{0};
@@ -227,8 +228,8 @@ public:
         if (count != 2) {
             return false;
         }
-        const bool ours = (tids[0] == own_tid && tids[1] == leader) ||
-                          (tids[1] == own_tid && tids[0] == leader);
+        const bool ours =
+            (tids[0] == own_tid && tids[1] == leader) || (tids[1] == own_tid && tids[0] == leader);
         return ours && thread_state(leader) == 'Z';
     }
 
@@ -250,8 +251,14 @@ void run_loop() noexcept
             stop_time_profiling(stop_reason::kNoMemory);
         }
         if (g_state.ticker_ready) {
-            g_state.ticker.set_run_queue_source(run_queue_time_available() ? read_run_queue_ns
-                                                                           : nullptr);
+            // Run-queue time needs a schedstat file per thread per tick. In the job's own table
+            // (unshare refused: seccomp, as under Docker's default profile) each open would
+            // take one of the job's descriptor numbers for a moment, a hundred times a second
+            // per thread: go without it (time spent runnable counts as waiting) and keep the
+            // files opened there to the native scan's 10 a second.
+            const bool may_hold_files = thread_has_private_fd_table();
+            g_state.ticker.set_run_queue_source(
+                may_hold_files && run_queue_time_available() ? read_run_queue_ns : nullptr);
         }
     }
     const unsigned hz = g_state.settings.hz == 0 ? 1 : g_state.settings.hz;
