@@ -4,13 +4,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <new>
 
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <sched.h>
 #include <unistd.h>
-
-#include <new>
 
 namespace sciagraph::core {
 namespace {

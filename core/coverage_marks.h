@@ -3,9 +3,10 @@
 // A test that means to exercise "a sampled block moved by realloc" cannot see from outside
 // whether it did. Debug invariants (SCIAGRAPH_CHECK) count their failures the same way, as
 // `mark:invariant_violated`, which every e2e case expects to be 0: inside someone's job a
-// failed invariant is reported, not turned into a crash. In debug builds (SCIAGRAPH_DEBUG_CHECKS) each SCIAGRAPH_MARK(name) counts its
-// hits, and the dump lists the counts as meta keys `mark:<name>`; the e2e suite, run against the
-// debug build, asserts the marks its cases target. Release builds compile the marks away.
+// failed invariant is reported, not turned into a crash. In debug builds (SCIAGRAPH_DEBUG_CHECKS)
+// each SCIAGRAPH_MARK(name) counts its hits, and the dump lists the counts as meta keys
+// `mark:<name>`; the e2e suite, run against the debug build, asserts the marks its cases target.
+// Release builds compile the marks away.
 #pragma once
 
 #include <array>
@@ -33,10 +34,18 @@ enum class Mark : unsigned {
 };
 
 inline constexpr std::array<std::string_view, static_cast<size_t>(Mark::Count)> kMarkNames = {
-    "realloc_kept_sample",  "realloc_moved_sample", "realloc_failed",
-    "falling_edge_snapshot", "munmap_split",        "map_fixed_overlay",
-    "fork_child",           "final_dump_from_exit", "near_limit_snapshot",
-    "invariant_violated",   "sampler_private_fd_table", "sampler_shared_fd_table",
+    "realloc_kept_sample",
+    "realloc_moved_sample",
+    "realloc_failed",
+    "falling_edge_snapshot",
+    "munmap_split",
+    "map_fixed_overlay",
+    "fork_child",
+    "final_dump_from_exit",
+    "near_limit_snapshot",
+    "invariant_violated",
+    "sampler_private_fd_table",
+    "sampler_shared_fd_table",
 };
 
 namespace detail {

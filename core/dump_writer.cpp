@@ -18,8 +18,8 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
-#include <initializer_list>
 #include <ctime>
+#include <initializer_list>
 
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -91,8 +91,8 @@ void close_section(Out& out, size_t start) noexcept
         // Sections follow each other unaligned: patch the length field byte-wise.
         uint64_t length = payload;
         std::memcpy(out.at(start + offsetof(dump::SectionHeader, length)), &length, sizeof length);
-        crc = dump::section_crc(out.at(start), out.at(start + sizeof(dump::SectionHeader)),
-                                payload);
+        crc =
+            dump::section_crc(out.at(start), out.at(start + sizeof(dump::SectionHeader)), payload);
     }
     out.u32(crc);
 }
@@ -236,10 +236,9 @@ void write_meta(Out& out, bool final) noexcept
     meta(out, count, m::kWallSeconds, format_seconds(buf, now_ns() - g_start_ns));
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    uint64_t cpu_ns = (static_cast<uint64_t>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)) *
-                          1000000000ull +
-                      static_cast<uint64_t>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) *
-                          1000ull;
+    uint64_t cpu_ns =
+        (static_cast<uint64_t>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)) * 1000000000ull +
+        static_cast<uint64_t>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1000ull;
     meta(out, count, m::kCpuSeconds, format_seconds(buf, cpu_ns));
     sampler::Stats stats = sampler::stats();
     meta(out, count, m::kTimeSamples, format_u64(buf, stats.samples));

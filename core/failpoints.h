@@ -18,8 +18,7 @@ void failpoints_init(const char* spec) noexcept;
 
 inline bool failpoint(Failpoint fp) noexcept
 {
-    return (detail::g_failpoints.load(std::memory_order_relaxed) >> static_cast<unsigned>(fp)) &
-           1u;
+    return (detail::g_failpoints.load(std::memory_order_relaxed) >> static_cast<unsigned>(fp)) & 1u;
 }
 
 }  // namespace sciagraph::core

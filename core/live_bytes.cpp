@@ -1,7 +1,6 @@
 #include "live_bytes.h"
 
 #include "coverage_marks.h"
-
 #include "spinlock.h"
 #include "stack_table.h"
 

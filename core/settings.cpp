@@ -37,7 +37,10 @@ bool equals(const char* begin, const char* end, const char* word) noexcept
     return static_cast<size_t>(end - begin) == n && std::memcmp(begin, word, n) == 0;
 }
 
-bool apply(const char* key, const char* key_end, const char* value, const char* value_end,
+bool apply(const char* key,
+           const char* key_end,
+           const char* value,
+           const char* value_end,
            Settings& out) noexcept
 {
     uint64_t number = 0;
@@ -81,8 +84,11 @@ bool apply(const char* key, const char* key_end, const char* value, const char* 
 
 }  // namespace
 
-bool parse_settings(const char* settings, const char* dump_dir, const char* launcher_pid,
-                    Settings& out, const char** error) noexcept
+bool parse_settings(const char* settings,
+                    const char* dump_dir,
+                    const char* launcher_pid,
+                    Settings& out,
+                    const char** error) noexcept
 {
     out = Settings{};
     if (dump_dir == nullptr || dump_dir[0] != '/' ||
@@ -103,7 +109,8 @@ bool parse_settings(const char* settings, const char* dump_dir, const char* laun
         if (end == nullptr) {
             end = p + std::strlen(p);
         }
-        const char* eq = static_cast<const char*>(std::memchr(p, '=', static_cast<size_t>(end - p)));
+        const char* eq =
+            static_cast<const char*>(std::memchr(p, '=', static_cast<size_t>(end - p)));
         if (end != p) {
             if (eq == nullptr || !apply(p, eq, eq + 1, end, out)) {
                 *error = "SCIAGRAPH_CORE_SETTINGS is malformed";

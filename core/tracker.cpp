@@ -43,8 +43,7 @@ StackId current_stack() noexcept
     if (count == 0) {
         return intern_pseudo(PseudoFrame::NoPythonFrame);
     }
-    return intern_stack(frames, count,
-                        count == kMaxDepth ? PseudoFrame::Truncated : PseudoFrame{});
+    return intern_stack(frames, count, count == kMaxDepth ? PseudoFrame::Truncated : PseudoFrame{});
 }
 
 void record_sample(void* ptr, uint64_t weight) noexcept
@@ -119,7 +118,9 @@ FreedBlock on_free(void* ptr, size_t usable_size) noexcept
     return block;
 }
 
-void on_realloc(void* old_ptr, void* new_ptr, size_t new_usable,
+void on_realloc(void* old_ptr,
+                void* new_ptr,
+                size_t new_usable,
                 const FreedBlock& old_block) noexcept
 {
     if (RecursionGuard::active() || !tracking_memory()) {
@@ -243,10 +244,9 @@ void start() noexcept
             return;
         }
         const char* error = nullptr;
-        if (!parse_settings(std::getenv("SCIAGRAPH_CORE_SETTINGS"),
-                            std::getenv("SCIAGRAPH_CORE_DUMP_DIR"),
-                            std::getenv("SCIAGRAPH_CORE_LAUNCHER_PID"), mutable_settings(),
-                            &error)) {
+        if (!parse_settings(
+                std::getenv("SCIAGRAPH_CORE_SETTINGS"), std::getenv("SCIAGRAPH_CORE_DUMP_DIR"),
+                std::getenv("SCIAGRAPH_CORE_LAUNCHER_PID"), mutable_settings(), &error)) {
             return;  // not started by `sciagraph run`: stay a pass-through
         }
         // Not a Python process (a shell, a compiler, `ls`): pass through, write nothing. The

@@ -31,7 +31,9 @@ struct FreedBlock {
 };
 FreedBlock on_free(void* ptr, size_t usable_size) noexcept;
 // realloc: `old_block` is what on_free returned for the old pointer.
-void on_realloc(void* old_ptr, void* new_ptr, size_t new_usable,
+void on_realloc(void* old_ptr,
+                void* new_ptr,
+                size_t new_usable,
                 const FreedBlock& old_block) noexcept;
 void on_realloc_failed(void* old_ptr, size_t old_usable, const FreedBlock& old_block) noexcept;
 
@@ -42,7 +44,6 @@ void on_munmap(void* addr, size_t length) noexcept;
 // resulting range (the new one, or the old one if mremap failed) under that stack.
 uint32_t on_mremap_begin(void* old_addr, size_t old_length) noexcept;
 void on_mremap_end(void* addr, size_t length, uint32_t stack) noexcept;
-
 
 // From the library constructor, before main: reads the settings, checks the environment,
 // sets up the tables, starts the sampler. May end the process with status 125 (unsupported

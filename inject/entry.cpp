@@ -5,9 +5,8 @@
 // `_sciagraph` from the bootstrap (inject/python/sitecustomize.py) once the interpreter is up
 // and before the job's code runs (inject/python_module.cpp). The destructor and the _exit hooks
 // write the final dump.
-#include "originals.h"
-
 #include "core/tracker.h"
+#include "originals.h"
 
 #include <cstdlib>
 

@@ -38,13 +38,12 @@ bool resolve_originals() noexcept
         return expected == 2;
     }
     Originals o{};
-    bool ok = lookup(o.malloc, "malloc") && lookup(o.free, "free") &&
-              lookup(o.calloc, "calloc") && lookup(o.realloc, "realloc") &&
-              lookup(o.posix_memalign, "posix_memalign") &&
+    bool ok = lookup(o.malloc, "malloc") && lookup(o.free, "free") && lookup(o.calloc, "calloc") &&
+              lookup(o.realloc, "realloc") && lookup(o.posix_memalign, "posix_memalign") &&
               lookup(o.aligned_alloc, "aligned_alloc") && lookup(o.memalign, "memalign") &&
               lookup(o.valloc, "valloc") && lookup(o.malloc_usable_size, "malloc_usable_size") &&
-              lookup(o.mmap, "mmap") && lookup(o.munmap, "munmap") &&
-              lookup(o.mremap, "mremap") && lookup(o.exit_, "_exit") && lookup(o.Exit_, "_Exit");
+              lookup(o.mmap, "mmap") && lookup(o.munmap, "munmap") && lookup(o.mremap, "mremap") &&
+              lookup(o.exit_, "_exit") && lookup(o.Exit_, "_Exit");
     // Optional: not every allocator provides these.
     lookup(o.reallocarray, "reallocarray");
     lookup(o.pvalloc, "pvalloc");
@@ -82,7 +81,8 @@ bool from_bootstrap(const void* ptr) noexcept
 
 size_t bootstrap_room(const void* ptr) noexcept
 {
-    auto used_end = reinterpret_cast<uintptr_t>(g_pool) + g_pool_used.load(std::memory_order_relaxed);
+    auto used_end =
+        reinterpret_cast<uintptr_t>(g_pool) + g_pool_used.load(std::memory_order_relaxed);
     auto p = reinterpret_cast<uintptr_t>(ptr);
     return p < used_end ? static_cast<size_t>(used_end - p) : 0;
 }

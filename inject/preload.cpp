@@ -6,11 +6,10 @@
 // result unchanged. Each freeing hook reports *before* the real call: afterwards another thread
 // may receive the same address from malloc, and its record could overtake ours.
 // No spdlog, no exceptions, no allocation of our own below this line.
-#include "originals.h"
-
 #include "core/coverage_marks.h"
 #include "core/recursion_guard.h"
 #include "core/tracker.h"
+#include "originals.h"
 
 #include <cerrno>
 #include <cstdarg>
@@ -234,8 +233,8 @@ SCIAGRAPH_EXPORT void* pvalloc(size_t size) noexcept
         4096, size);
 }
 
-SCIAGRAPH_EXPORT void* mmap(void* addr, size_t length, int prot, int flags, int fd,
-                            off_t offset) noexcept
+SCIAGRAPH_EXPORT void*
+mmap(void* addr, size_t length, int prot, int flags, int fd, off_t offset) noexcept
 {
     if (!ready()) [[unlikely]] {
         long r = syscall(SYS_mmap, addr, length, prot, flags, fd, offset);
@@ -262,8 +261,8 @@ SCIAGRAPH_EXPORT void* mmap(void* addr, size_t length, int prot, int flags, int 
     return result;
 }
 
-SCIAGRAPH_EXPORT void* mmap64(void* addr, size_t length, int prot, int flags, int fd,
-                              off_t offset) noexcept
+SCIAGRAPH_EXPORT void*
+mmap64(void* addr, size_t length, int prot, int flags, int fd, off_t offset) noexcept
 {
     return mmap(addr, length, prot, flags, fd, offset);
 }
@@ -283,8 +282,8 @@ SCIAGRAPH_EXPORT int munmap(void* addr, size_t length) noexcept
     return real().munmap(addr, length);
 }
 
-SCIAGRAPH_EXPORT void* mremap(void* old_addr, size_t old_length, size_t new_length, int flags,
-                              ...) noexcept
+SCIAGRAPH_EXPORT void*
+mremap(void* old_addr, size_t old_length, size_t new_length, int flags, ...) noexcept
 {
     void* new_addr = nullptr;
     if ((flags & MREMAP_FIXED) != 0) {

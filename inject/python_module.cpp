@@ -48,7 +48,12 @@ PyModuleDef g_module = {
     {{1, nullptr}, nullptr, 0, nullptr},
     "_sciagraph",
     "sciagraph's bootstrap: importing it tells the profiler that Python is ready.",
-    -1, nullptr, nullptr, nullptr, nullptr, nullptr,
+    -1,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
 };
 
 }  // namespace

@@ -32,7 +32,7 @@ std::string render_folded(const CallTree& tree, FoldedMetric metric)
         return tree.weight(n);
     };
     std::string out;
-    std::string path;                 // the current node's stack, root first
+    std::string path;                  // the current node's stack, root first
     std::vector<size_t> path_ends{0};  // path_ends[d]: length of `path` up to depth d
     tree.visit_preorder([&](uint32_t node, uint32_t depth) {
         if (total(node) == 0) {

@@ -66,8 +66,7 @@ bool write_file(const std::filesystem::path& path, std::string_view content, Err
                  "cannot write " + path.string() + ": " + std::strerror(errno)};
         return false;
     }
-    const int fd =
-        ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
         error = {ExitStatus::CannotWrite,
                  "cannot write " + path.string() + ": " + std::strerror(errno)};

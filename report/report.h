@@ -17,12 +17,12 @@ std::optional<Format> parse_format(const std::string& name);
 // What the launcher measured of the job, for the summary and the report header.
 struct RunInfo {
     std::vector<std::string> command;
-    int exit_code = 0;            // as sciagraph exits: the job's status, or 128+N for signal N
-    std::optional<int> signal;    // set when the job died of a signal
-    double wall_seconds = 0;      // the job's wall time, measured by the launcher
-    double cpu_seconds = 0;       // user+sys of the job and its waited-for children
-    long root_pid = 0;            // the job's pid: its dump is the root profile
-    std::string version;          // sciagraph's version
+    int exit_code = 0;          // as sciagraph exits: the job's status, or 128+N for signal N
+    std::optional<int> signal;  // set when the job died of a signal
+    double wall_seconds = 0;    // the job's wall time, measured by the launcher
+    double cpu_seconds = 0;     // user+sys of the job and its waited-for children
+    long root_pid = 0;          // the job's pid: its dump is the root profile
+    std::string version;        // sciagraph's version
 };
 
 struct RenderOptions {
@@ -33,7 +33,7 @@ struct RenderOptions {
 
 struct Outcome {
     bool ok = false;
-    std::string error;  // one line when !ok, for stderr
+    std::string error;    // one line when !ok, for stderr
     int exit_status = 0;  // for `sciagraph report`: 0, or a distinct non-zero status per failure
     // Filled for a run: the root process's figures, for the launcher's closing line.
     std::optional<unsigned long long> peak_bytes;

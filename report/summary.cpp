@@ -1,12 +1,11 @@
 // report/summary.cpp — see summary.h.
 #include "summary.h"
 
-#include <cstdlib>
-
 #include "core/dump_format.h"
 #include "text.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 namespace sciagraph::report {

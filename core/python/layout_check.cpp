@@ -6,10 +6,10 @@
 #include "frame_walk.h"
 #include "python.h"
 
+#include <atomic>
+
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#include <atomic>
 
 namespace sciagraph::core::python {
 namespace {

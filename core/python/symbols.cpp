@@ -128,7 +128,8 @@ bool version_supported(char* why, size_t why_size) noexcept
     }
     unsigned major = version >> 24, minor = (version >> 16) & 0xff, micro = (version >> 8) & 0xff;
     if (layout_for(version) == nullptr) {
-        return say_version(major, minor, micro, "is not supported: sciagraph supports CPython 3.11");
+        return say_version(major, minor, micro,
+                           "is not supported: sciagraph supports CPython 3.11");
     }
     if (g_layout == nullptr) {
         return say_version(major, minor, micro, "does not export the symbols sciagraph reads");
@@ -137,7 +138,8 @@ bool version_supported(char* why, size_t why_size) noexcept
     // This lookup fails (and mallocs its error text) on release builds, so it lives here, in
     // the start-up check, not in resolve_symbols().
     if (dlsym(RTLD_DEFAULT, "_Py_RefTotal") != nullptr) {
-        return say_version(major, minor, micro, "is a debug build, which sciagraph does not support");
+        return say_version(major, minor, micro,
+                           "is a debug build, which sciagraph does not support");
     }
     if (why != nullptr && why_size > 0) {
         why[0] = '\0';

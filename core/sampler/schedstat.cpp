@@ -74,7 +74,7 @@ struct HeldFiles {
     uint32_t clock = 0;
 };
 
-HeldFiles g_held;                 // touched by the sampler thread alone
+HeldFiles g_held;                       // touched by the sampler thread alone
 thread_local bool t_held_mine = false;  // g_held was reset by this thread
 
 void forget(HeldFiles& held, size_t index) noexcept

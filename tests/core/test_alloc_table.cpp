@@ -85,8 +85,7 @@ TEST_CASE("alloc_table: many live entries grow the table without losing any", "[
     REQUIRE_FALSE(alloc_table().contains(base));
 }
 
-TEST_CASE("alloc_table: threads inserting and freeing each other's blocks lose nothing",
-          "[core]")
+TEST_CASE("alloc_table: threads inserting and freeing each other's blocks lose nothing", "[core]")
 {
     ensure_init();
     const uintptr_t base = fresh_base();

@@ -54,11 +54,11 @@ TEST_CASE("peak: the breakdown is the live set at the highest total", "[core]")
     const int64_t base = live_bytes();
     const int64_t mib = 1 << 20;
 
-    alloc(a, 100 * mib);    // freed before the peak
+    alloc(a, 100 * mib);  // freed before the peak
     release(a, 100 * mib);
-    alloc(b, 150 * mib);    // the peak
+    alloc(b, 150 * mib);  // the peak
     release(b, 150 * mib);
-    alloc(c, 50 * mib);     // after the peak, still live at the end
+    alloc(c, 50 * mib);  // after the peak, still live at the end
     snapshot_if_rising();
 
     CHECK(peak_bytes() >= base + 150 * mib);

@@ -10,8 +10,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <thread>
 
@@ -90,7 +90,7 @@ TEST_CASE("private_fds: a pipe the job closes reaches EOF while the private thre
     pollfd waiting{fds[0], POLLIN, 0};
     REQUIRE(poll(&waiting, 1, 2000) == 1);  // a copy of the writer would make this time out
     char byte;
-    CHECK(read(fds[0], &byte, 1) == 0);     // EOF
+    CHECK(read(fds[0], &byte, 1) == 0);  // EOF
     phase.store(2);
     sampler.join();
     close(fds[0]);

@@ -15,7 +15,11 @@ class DumpBuilder {
 public:
     explicit DumpBuilder(uint32_t version = sciagraph::dump::kFormatVersion)
     {
-        bytes_.insert(bytes_.end(), sciagraph::dump::kMagic, sciagraph::dump::kMagic + 8);
+        // One byte at a time: GCC 12 warns (-Wstringop-overflow, a false positive) on a range
+        // insert of a char pointer pair into an empty vector.
+        for (size_t i = 0; i < 8; ++i) {
+            bytes_.push_back(static_cast<unsigned char>(sciagraph::dump::kMagic[i]));
+        }
         u32(bytes_, version);
         u32(bytes_, 16);
     }
@@ -82,8 +86,8 @@ public:
         u32(bytes_, 0);
         u64(bytes_, payload.size());
         bytes_.insert(bytes_.end(), payload.begin(), payload.end());
-        const uint32_t crc = sciagraph::dump::section_crc(
-            bytes_.data() + header_at, payload.data(), payload.size());
+        const uint32_t crc =
+            sciagraph::dump::section_crc(bytes_.data() + header_at, payload.data(), payload.size());
         u32(bytes_, crc ^ (bad_crc ? 1u : 0u));
         return *this;
     }
