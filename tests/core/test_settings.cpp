@@ -1,5 +1,6 @@
 #include "core/failpoints.h"
 #include "core/settings.h"
+#include "tests/temp_dir.h"
 
 #include <catch2/catch.hpp>
 
@@ -65,24 +66,10 @@ TEST_CASE("failpoints: names and 'all' turn them on", "[core]")
     CHECK_FALSE(failpoint(Failpoint::DumpWrite));
 }
 
-namespace {
-
-struct ScratchDir {
-    std::string path;
-    ScratchDir()
-    {
-        char name[] = "/tmp/sciagraph-settings-XXXXXX";
-        path = ::mkdtemp(name);
-    }
-    ~ScratchDir() { std::filesystem::remove_all(path); }
-};
-
-}  // namespace
-
 TEST_CASE("settings: the dump directory must be this user's, and closed to others", "[core]")
 {
-    ScratchDir scratch;
-    const std::string good = scratch.path + "/raw";
+    sciagraph::testing::TempDir scratch;
+    const std::string good = scratch.path.string() + "/raw";
     REQUIRE(::mkdir(good.c_str(), 0755) == 0);
     CHECK(check_dump_dir(good.c_str()) == nullptr);
 
@@ -93,15 +80,15 @@ TEST_CASE("settings: the dump directory must be this user's, and closed to other
     CHECK(std::string(check_dump_dir(good.c_str())) == "others may write to the dump directory");
     REQUIRE(::chmod(good.c_str(), 0755) == 0);
 
-    const std::string link = scratch.path + "/link";
+    const std::string link = scratch.path.string() + "/link";
     REQUIRE(::symlink(good.c_str(), link.c_str()) == 0);
     CHECK(std::string(check_dump_dir(link.c_str())) == "the dump directory is not a directory");
 
-    const std::string file = scratch.path + "/file";
+    const std::string file = scratch.path.string() + "/file";
     std::ofstream(file) << "x";
     CHECK(std::string(check_dump_dir(file.c_str())) == "the dump directory is not a directory");
 
-    const std::string missing = scratch.path + "/missing";
+    const std::string missing = scratch.path.string() + "/missing";
     CHECK(std::string(check_dump_dir(missing.c_str())) == "the dump directory cannot be opened");
 
     if (::geteuid() == 0) {  // root can hand a directory to another user

@@ -1,6 +1,7 @@
 // tests/launcher/test_env_checks.cpp
 #include "core_locator.h"
 #include "env_checks.h"
+#include "tests/temp_dir.h"
 
 #include <catch2/catch.hpp>
 
@@ -14,22 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir()
-    {
-        char name[] = "/tmp/sciagraph-test-XXXXXX";
-        path = ::mkdtemp(name);
-    }
-    ~TempDir() { fs::remove_all(path); }
-    fs::path file(const std::string& name, const std::string& text, mode_t mode) const
-    {
-        const fs::path file = path / name;
-        std::ofstream(file) << text;
-        ::chmod(file.c_str(), mode);
-        return file;
-    }
-};
+using sciagraph::testing::TempDir;
 
 ExitCode code_of(const std::function<void()>& action)
 {

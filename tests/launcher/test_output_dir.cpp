@@ -1,6 +1,7 @@
 // tests/launcher/test_output_dir.cpp
 #include "exit_codes.h"
 #include "output_dir.h"
+#include "tests/temp_dir.h"
 
 #include <catch2/catch.hpp>
 
@@ -16,15 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir()
-    {
-        char name[] = "/tmp/sciagraph-test-XXXXXX";
-        path = ::mkdtemp(name);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
+using sciagraph::testing::TempDir;
 
 std::string refusal(const std::function<void()>& action)
 {

@@ -3,6 +3,7 @@
 #include "dump_builder.h"
 #include "report/mapped_file.h"
 #include "report/report.h"
+#include "tests/temp_dir.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -17,15 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir()
-    {
-        char name[] = "/tmp/sciagraph-report-test-XXXXXX";
-        path = ::mkdtemp(name);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
+using sciagraph::testing::TempDir;
 
 void write(const fs::path& path, const std::string& bytes)
 {
