@@ -10,17 +10,18 @@
 namespace sciagraph::core {
 
 enum class Failpoint : unsigned {
-    StartupCheck,  // the core's start-up checks throw
-    LayoutCheck,   // the CPython layout check finds a mismatch
-    ArenaMap,      // mmap of the core's own tables is refused
-    AllocHook,     // the allocation hook's slow path throws
-    StackCapture,  // reading the Python stack hits a bad frame
-    SamplerStart,  // the time sampler thread cannot be started
-    SamplerRead,   // the sampler's reads of other threads fail
-    DumpWrite,     // writing the dump fails with EIO
-    DumpDiskFull,  // writing the dump fails with ENOSPC
-    ForkHandler,   // the at-fork child handler throws
-    TableFull,     // the live-allocation table reports itself full
+    StartupCheck,    // the core's start-up checks throw
+    LayoutCheck,     // the CPython layout check finds a mismatch
+    ArenaMap,        // mmap of the core's own tables is refused
+    AllocHook,       // the allocation hook's slow path throws
+    StackCapture,    // reading the Python stack hits a bad frame
+    SamplerStart,    // the time sampler thread cannot be started
+    SamplerRead,     // the sampler's reads of other threads fail
+    DumpWrite,       // writing the dump fails with EIO
+    DumpDiskFull,    // writing the dump fails with ENOSPC
+    ForkHandler,     // the at-fork child handler throws
+    TableFull,       // the live-allocation table reports itself full
+    SamplerFdTable,  // the sampler cannot close its copies of the job's descriptors
     Count
 };
 
@@ -28,7 +29,7 @@ inline constexpr std::array<std::string_view, static_cast<size_t>(Failpoint::Cou
     kFailpointNames = {
         "startup-check",  "layout-check",  "arena-map",    "alloc-hook",
         "stack-capture",  "sampler-start", "sampler-read", "dump-write",
-        "dump-disk-full", "fork-handler",  "table-full",
+        "dump-disk-full", "fork-handler",  "table-full",   "sampler-fd-table",
 };
 
 }  // namespace sciagraph::core

@@ -34,4 +34,10 @@ bool thread_has_private_fd_table() noexcept;
 // out for tests (on a thread that already has its own table).
 bool close_inherited_fds() noexcept;
 
+namespace detail {
+// The fallback of close_inherited_fds where close_range is missing (Linux before 5.9): closes
+// what /proc/thread-self/fd lists. For tests.
+bool close_fds_by_listing() noexcept;
+}  // namespace detail
+
 }  // namespace sciagraph::core::sampler

@@ -1,6 +1,7 @@
 #include "task_list.h"
 
 #include "private_fds.h"
+#include "proc_dir.h"
 
 #include <fcntl.h>
 #include <sys/syscall.h>
@@ -8,31 +9,6 @@
 
 namespace sciagraph::core::sampler {
 namespace {
-
-// The kernel's record (linux/dirent.h is not part of glibc's headers).
-struct LinuxDirent64 {
-    uint64_t d_ino;
-    int64_t d_off;
-    unsigned short d_reclen;
-    unsigned char d_type;
-    char d_name[1];
-};
-
-// "1234" → 1234; anything else (".", "..") → 0.
-int32_t parse_tid(const char* name) noexcept
-{
-    int64_t value = 0;
-    if (*name == '\0') {
-        return 0;
-    }
-    for (; *name != '\0'; ++name) {
-        if (*name < '0' || *name > '9' || value > 0x7fffffff / 10) {
-            return 0;
-        }
-        value = value * 10 + (*name - '0');
-    }
-    return value > 0x7fffffff ? 0 : static_cast<int32_t>(value);
-}
 
 // The directory, held open by a thread with a private descriptor table and rewound for each
 // listing: an open of a /proc directory costs 30 µs on the VMs here, a rewind 6 µs. Each
@@ -80,25 +56,15 @@ long list_task_tids(int32_t* out, size_t max) noexcept
     if (fd < 0) {
         return -1;
     }
-    alignas(8) char buffer[4096];
     size_t count = 0;
-    for (;;) {
-        const long got = syscall(SYS_getdents64, fd, buffer, sizeof(buffer));
-        if (got < 0) {
-            done_with(fd, held, true);
-            return -1;
+    const bool listed = for_each_numbered_entry(fd, [&](int32_t tid) {
+        if (tid > 0 && count < max) {
+            out[count++] = tid;
         }
-        if (got == 0) {
-            break;
-        }
-        for (long offset = 0; offset < got;) {
-            const auto* entry = reinterpret_cast<const LinuxDirent64*>(buffer + offset);
-            offset += entry->d_reclen;
-            const int32_t tid = parse_tid(entry->d_name);
-            if (tid > 0 && count < max) {
-                out[count++] = tid;
-            }
-        }
+    });
+    if (!listed) {
+        done_with(fd, held, true);
+        return -1;
     }
     done_with(fd, held, false);
     return static_cast<long>(count);

@@ -115,6 +115,25 @@ TEST_CASE("private_fds: close_inherited_fds leaves only stdio, however many ther
     CHECK(only_stdio);
 }
 
+TEST_CASE("private_fds: without close_range, listing the table closes every copy as well",
+          "[core][sampler]")
+{
+    bool only_stdio = false;
+    on_thread([&] {
+        REQUIRE(make_fd_table_private() == FdTable::Private);
+        for (int i = 0; i < 700; ++i) {  // more than one getdents64 buffer of entries
+            REQUIRE(open("/dev/null", O_RDONLY) >= 3);
+        }
+        REQUIRE(dup2(0, 2000) == 2000);
+        REQUIRE(sciagraph::core::sampler::detail::close_fds_by_listing());
+        only_stdio = true;
+        for (int fd = 3; fd < 4096; ++fd) {
+            only_stdio = only_stdio && !is_open(fd);
+        }
+    });
+    CHECK(only_stdio);
+}
+
 TEST_CASE("private_fds: safe reads through the pipe fallback work in the private table",
           "[core][sampler]")
 {
