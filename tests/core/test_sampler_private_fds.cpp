@@ -96,42 +96,41 @@ TEST_CASE("private_fds: a pipe the job closes reaches EOF while the private thre
     close(fds[0]);
 }
 
-TEST_CASE("private_fds: close_inherited_fds leaves only stdio, however many there were",
-          "[core][sampler]")
+namespace {
+
+// In a private table: `count` plain copies and one at `high`, then `close_all`; whether only
+// 0, 1 and 2 are left.
+bool closes_down_to_stdio(bool (*close_all)() noexcept, int count, int high)
 {
     bool only_stdio = false;
     on_thread([&] {
         REQUIRE(make_fd_table_private() == FdTable::Private);
-        for (int i = 0; i < 300; ++i) {
+        for (int i = 0; i < count; ++i) {
             REQUIRE(open("/dev/null", O_RDONLY) >= 3);  // no O_CLOEXEC: plain copies
         }
-        REQUIRE(dup2(0, 900) == 900);  // a hole-y, high numbered one too
-        REQUIRE(close_inherited_fds());
+        REQUIRE(dup2(0, high) == high);  // a hole-y, high numbered one too
+        REQUIRE(close_all());
         only_stdio = true;
-        for (int fd = 3; fd < 1024; ++fd) {
+        for (int fd = 3; fd <= high + 64; ++fd) {
             only_stdio = only_stdio && !is_open(fd);
         }
     });
-    CHECK(only_stdio);
+    return only_stdio;
+}
+
+}  // namespace
+
+TEST_CASE("private_fds: close_inherited_fds leaves only stdio, however many there were",
+          "[core][sampler]")
+{
+    CHECK(closes_down_to_stdio(close_inherited_fds, 300, 900));
 }
 
 TEST_CASE("private_fds: without close_range, listing the table closes every copy as well",
           "[core][sampler]")
 {
-    bool only_stdio = false;
-    on_thread([&] {
-        REQUIRE(make_fd_table_private() == FdTable::Private);
-        for (int i = 0; i < 700; ++i) {  // more than one getdents64 buffer of entries
-            REQUIRE(open("/dev/null", O_RDONLY) >= 3);
-        }
-        REQUIRE(dup2(0, 2000) == 2000);
-        REQUIRE(sciagraph::core::sampler::detail::close_fds_by_listing());
-        only_stdio = true;
-        for (int fd = 3; fd < 4096; ++fd) {
-            only_stdio = only_stdio && !is_open(fd);
-        }
-    });
-    CHECK(only_stdio);
+    // More entries than one getdents64 buffer holds.
+    CHECK(closes_down_to_stdio(sciagraph::core::sampler::detail::close_fds_by_listing, 700, 2000));
 }
 
 TEST_CASE("private_fds: safe reads through the pipe fallback work in the private table",
