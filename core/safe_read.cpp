@@ -6,6 +6,7 @@
 // byte is unmapped, and reading the pipe back gives the bytes. The mode is probed on first use.
 #include "safe_read.h"
 
+#include "sampler/private_fds.h"
 #include "spinlock.h"
 
 #include <atomic>
@@ -34,13 +35,11 @@ struct PipeState {
 PipeState g_pipe;          // in the job's descriptor table
 PipeState g_private_pipe;  // in the sampler thread's own table (see sampler/private_fds.h)
 
-// Whether this thread has a descriptor table of its own: its pipe numbers mean nothing in the
-// job's table, and the job's mean nothing in its own.
-thread_local bool t_private_fd_table = false;
-
+// A thread with a descriptor table of its own uses its own pipe: its numbers mean nothing in
+// the job's table, and the job's mean nothing in its own.
 PipeState& pipe_state() noexcept
 {
-    return t_private_fd_table ? g_private_pipe : g_pipe;
+    return sampler::thread_has_private_fd_table() ? g_private_pipe : g_pipe;
 }
 
 // Reads below the first page are never valid and often mean a NULL-based garbage pointer.
@@ -311,12 +310,6 @@ void safe_read_fork_child() noexcept
 void safe_read_pin_pid_for_this_thread() noexcept
 {
     t_pinned_pid = getpid();
-}
-
-// For a thread that gave itself a descriptor table of its own (the sampler thread).
-void safe_read_use_private_pipe_for_this_thread() noexcept
-{
-    t_private_fd_table = true;
 }
 
 pid_t safe_read_self_pid() noexcept

@@ -4,6 +4,7 @@
 // calls the job's allocator.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include <sys/syscall.h>
@@ -36,6 +37,44 @@ inline int32_t parse_entry_number(const char* name) noexcept
         value = value * 10 + (*name - '0');
     }
     return value > 0x7fffffff ? -1 : static_cast<int32_t>(value);
+}
+
+// "/proc/self/task/<tid>/<file>" into `out`, NUL-terminated; false when it does not fit.
+inline bool task_file_path(int32_t tid, const char* file, char* out, size_t size) noexcept
+{
+    char digits[10];
+    size_t count = 0;
+    for (auto value = static_cast<uint32_t>(tid); count == 0 || value != 0; value /= 10) {
+        digits[count++] = static_cast<char>('0' + value % 10);
+    }
+    size_t n = 0;
+    auto put = [&](char c) {
+        if (n + 1 >= size) {
+            return false;
+        }
+        out[n++] = c;
+        return true;
+    };
+    for (const char* p = "/proc/self/task/"; *p != '\0'; ++p) {
+        if (!put(*p)) {
+            return false;
+        }
+    }
+    while (count > 0) {
+        if (!put(digits[--count])) {
+            return false;
+        }
+    }
+    if (!put('/')) {
+        return false;
+    }
+    for (; *file != '\0'; ++file) {
+        if (!put(*file)) {
+            return false;
+        }
+    }
+    out[n] = '\0';
+    return true;
 }
 
 // Calls visit(number) for every entry of the open directory `fd` whose name is a number, from

@@ -1,6 +1,7 @@
 #include "schedstat.h"
 
 #include "private_fds.h"
+#include "proc_dir.h"
 
 #include <fcntl.h>
 #include <sys/syscall.h>
@@ -9,40 +10,12 @@
 namespace sciagraph::core::sampler {
 namespace {
 
-// "/proc/self/task/" + up to 10 digits + "/schedstat" + NUL.
-constexpr char kPrefix[] = "/proc/self/task/";
-constexpr char kSuffix[] = "/schedstat";
-constexpr size_t kPathMax = sizeof kPrefix + 10 + sizeof kSuffix;
-
-char* append(char* out, const char* text) noexcept
-{
-    while (*text != '\0') {
-        *out++ = *text++;
-    }
-    return out;
-}
-
-void schedstat_path(int32_t tid, char (&path)[kPathMax]) noexcept
-{
-    char* out = append(path, kPrefix);
-    char digits[10];
-    int count = 0;
-    auto value = static_cast<uint32_t>(tid);
-    do {
-        digits[count++] = static_cast<char>('0' + value % 10);
-        value /= 10;
-    } while (value != 0 && count < 10);
-    while (count > 0) {
-        *out++ = digits[--count];
-    }
-    out = append(out, kSuffix);
-    *out = '\0';
-}
-
 long open_schedstat(int32_t tid) noexcept
 {
-    char path[kPathMax];
-    schedstat_path(tid, path);
+    char path[48];
+    if (!task_file_path(tid, "schedstat", path, sizeof path)) {
+        return -1;
+    }
     return syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 }
 

@@ -12,6 +12,7 @@
 #include "failpoints.h"
 #include "jitter.h"
 #include "private_fds.h"
+#include "proc_dir.h"
 #include "python/python.h"
 #include "recursion_guard.h"
 #include "schedstat.h"
@@ -35,8 +36,6 @@
 namespace sciagraph::core::detail {
 // Defined in core/safe_read.cpp: the calling thread never forks, its safe reads may cache the pid.
 void safe_read_pin_pid_for_this_thread() noexcept;
-// Also there: the calling thread has a descriptor table of its own; its pipe fallback lives there.
-void safe_read_use_private_pipe_for_this_thread() noexcept;
 }  // namespace sciagraph::core::detail
 
 namespace sciagraph::core::sampler {
@@ -78,17 +77,10 @@ bool python_readable() noexcept
 // or 0 when it cannot. Raw system calls, a stack buffer.
 char thread_state(int32_t tid) noexcept
 {
-    char path[64] = "/proc/self/task/";
-    size_t n = std::strlen(path);
-    char digits[12];
-    size_t d = 0;
-    for (auto v = static_cast<uint32_t>(tid); d == 0 || v != 0; v /= 10) {
-        digits[d++] = static_cast<char>('0' + v % 10);
+    char path[48];
+    if (!task_file_path(tid, "stat", path, sizeof path)) {
+        return 0;
     }
-    while (d > 0) {
-        path[n++] = digits[--d];
-    }
-    std::memcpy(path + n, "/stat", 6);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         return 0;
@@ -308,21 +300,23 @@ void* sampler_main(void*) noexcept
     pthread_sigmask(SIG_BLOCK, &all, nullptr);  // already inherited blocked; said again here
     prctl(PR_SET_NAME, "sciagraph", 0, 0, 0);
     core::detail::safe_read_pin_pid_for_this_thread();  // this thread never forks
-    switch (make_fd_table_private()) {
-    case FdTable::Private:
-        core::detail::safe_read_use_private_pipe_for_this_thread();
-        SCIAGRAPH_MARK(SamplerPrivateFdTable);
-        break;
-    case FdTable::Shared:
-        SCIAGRAPH_MARK(SamplerSharedFdTable);  // unshare refused: O_CLOEXEC, short-lived fds
-        break;
-    case FdTable::CopiesLeftOpen:
+    const FdTable table = make_fd_table_private();
+    if (table == FdTable::CopiesLeftOpen) {
         // Copies of the job's descriptors that this thread cannot close would keep the job's
         // pipes and sockets open behind its back (a reader never seeing EOF): end the thread,
         // which drops its table and every copy with it.
         stop_time_profiling(kDescriptors);
         return nullptr;
     }
+    // Private: safe reads use a pipe of this table's own (safe_read.cpp). Shared (unshare
+    // refused): short-lived O_CLOEXEC files only, no run-queue reads (run_loop).
+#if SCIAGRAPH_MARKS_ENABLED
+    if (table == FdTable::Private) {
+        SCIAGRAPH_MARK(SamplerPrivateFdTable);
+    } else {
+        SCIAGRAPH_MARK(SamplerSharedFdTable);
+    }
+#endif
     try {
         run_loop();
     } catch (...) {

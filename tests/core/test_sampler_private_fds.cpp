@@ -23,7 +23,6 @@ using namespace sciagraph::core::sampler;
 
 namespace sciagraph::core::detail {
 void safe_read_force_pipe_for_testing(bool force) noexcept;
-void safe_read_use_private_pipe_for_this_thread() noexcept;
 }  // namespace sciagraph::core::detail
 
 namespace {
@@ -143,7 +142,6 @@ TEST_CASE("private_fds: safe reads through the pipe fallback work in the private
     CHECK(sciagraph::core::safe_read_value(in_job, reinterpret_cast<uintptr_t>(&value)));
     on_thread([&] {
         REQUIRE(make_fd_table_private() == FdTable::Private);
-        sciagraph::core::detail::safe_read_use_private_pipe_for_this_thread();
         // Its pipe lives in its own table; the job's pipe numbers mean nothing here.
         CHECK(sciagraph::core::safe_read_value(in_thread, reinterpret_cast<uintptr_t>(&value)));
     });

@@ -1,6 +1,7 @@
 // Units of core/sampler/task_list and clocks: every thread of the process, from getdents64,
 // and any thread's CPU clock from its TID.
 #include "sampler/clocks.h"
+#include "sampler/proc_dir.h"
 #include "sampler/task_list.h"
 
 #include <catch2/catch.hpp>
@@ -130,4 +131,20 @@ TEST_CASE("clocks: a thread that has ended reads as gone", "[sampler]")
 TEST_CASE("clocks: another process's TID reads as gone", "[sampler]")
 {
     CHECK(thread_cpu_ns(static_cast<int32_t>(getppid())) == -1);  // our parent: not ours
+}
+
+TEST_CASE("proc_dir: task file paths are built in place, and refused when they do not fit",
+          "[core][sampler]")
+{
+    char path[48];
+    REQUIRE(task_file_path(1234, "schedstat", path, sizeof path));
+    CHECK(std::string(path) == "/proc/self/task/1234/schedstat");
+    REQUIRE(task_file_path(2147483647, "stat", path, sizeof path));
+    CHECK(std::string(path) == "/proc/self/task/2147483647/stat");
+    char small[26];  // one short of "/proc/self/task/1234/stat" and its NUL
+    CHECK_FALSE(task_file_path(1234, "stat", small, sizeof small - 1));
+    CHECK(task_file_path(1234, "stat", small, sizeof small));
+    CHECK(parse_entry_number("4096") == 4096);
+    CHECK(parse_entry_number("..") == -1);
+    CHECK(parse_entry_number("2147483648") == -1);
 }
