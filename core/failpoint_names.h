@@ -22,6 +22,7 @@ enum class Failpoint : unsigned {
     ForkHandler,     // the at-fork child handler throws
     TableFull,       // the live-allocation table reports itself full
     SamplerFdTable,  // the sampler cannot close its copies of the job's descriptors
+    WrongOffsets,    // one offset of the interpreter's layout is wrong (published or built in)
     Count
 };
 
@@ -30,6 +31,7 @@ inline constexpr std::array<std::string_view, static_cast<size_t>(Failpoint::Cou
         "startup-check",  "layout-check",  "arena-map",    "alloc-hook",
         "stack-capture",  "sampler-start", "sampler-read", "dump-write",
         "dump-disk-full", "fork-handler",  "table-full",   "sampler-fd-table",
+        "wrong-offsets",
 };
 
 }  // namespace sciagraph::core

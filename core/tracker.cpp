@@ -267,6 +267,12 @@ void start() noexcept
             refuse(why);
             return;
         }
+        // The layout check runs when the interpreter is ready (python_ready); without the hook
+        // no stack is ever captured, so profiling without it would mislead.
+        if (!python::install_ready_hook(&python_ready)) {
+            refuse("the interpreter lacks PySys_AddAuditHook, which sciagraph starts with");
+            return;
+        }
         if (!stack_table_init() || !alloc_table().init(1u << 14) || !mmap_table_init() ||
             !live_bytes_init()) {
             disable("could not map memory for the core's tables");
@@ -293,15 +299,13 @@ void start() noexcept
 
 void python_ready() noexcept
 {
-    // Once per process: a subinterpreter imports sitecustomize again, and its thread state is
-    // not the one PyGILState knows, so a second check would fail on a healthy interpreter.
-    // (A fork child inherits the parent's checked layout.)
+    // Once per process (the hook fires once; a fork child inherits the parent's checked layout).
     if (!active() || !enabled() || python::layout_checked()) {
         return;
     }
     RecursionGuard guard;
     try {
-        if (const char* mismatch = python::check_layout()) {
+        if (const char* mismatch = python::run_under_python_frames(&python::check_layout)) {
             refuse(mismatch);
         }
     } catch (...) {

@@ -39,9 +39,14 @@ class Failpoints(RunTestCase):
                              Failpoints._unprofiled.describe())
         return Failpoints._unprofiled
 
+    # Failpoints that make the interpreter itself unsupported: by default sciagraph then refuses
+    # to start the job (fail fast, tested below); do-no-harm applies under run-unprofiled.
+    REFUSING = {"wrong-offsets"}
+
     def check_failpoint(self, name):
         expected = self.unprofiled()
-        result = self.profile("fp_job.py", expect_status=None,
+        options = ["--on-unsupported", "run-unprofiled"] if name in self.REFUSING else []
+        result = self.profile("fp_job.py", options=options, expect_status=None,
                               env=env_with(SCIAGRAPH_FAILPOINTS=name))
         context = f"failpoint {name}\n{result.describe()}"
         self.assertEqual(result.returncode, expected.returncode, context)
@@ -62,6 +67,18 @@ class Failpoints(RunTestCase):
 
     def test_all(self):
         self.check_failpoint("all")
+
+    def test_wrong_offsets_refuse_the_job_before_its_code(self):
+        # One offset of the interpreter's layout wrong (on 3.13+ the offsets the interpreter
+        # publishes in _Py_DebugOffsets; built in before): the start-up check against the public
+        # C API catches it, and the job never starts: exit 125, one line naming the field.
+        result = self.profile("fp_job.py", expect_status=125,
+                              env=env_with(SCIAGRAPH_FAILPOINTS="wrong-offsets"))
+        self.assertEqual(result.stdout_text, "", result.describe())
+        lines = [line for line in result.stderr_text.splitlines() if line.strip()]
+        self.assertTrue(any("native_thread_id differs" in line and "run-unprofiled" in line
+                            for line in lines), result.describe())
+        self.assertNotIn("job stderr line", result.stderr_text, result.describe())
 
 
 def _add_one_test_per_failpoint():

@@ -1,10 +1,9 @@
 // inject/entry.cpp — how the core starts and ends inside the job.
 //
 // The constructor runs before main (before Python initialises): it reads the settings and
-// decides whether this process is profiled (core/tracker.h start()). The Python side imports
-// `_sciagraph` from the bootstrap (inject/python/sitecustomize.py) once the interpreter is up
-// and before the job's code runs (inject/python_module.cpp). The destructor and the _exit hooks
-// write the final dump.
+// decides whether this process is profiled (core/tracker.h start()), and in a Python process
+// installs the audit hook that checks the interpreter once it is up, before the job's code runs
+// (core/python/startup_hook.cpp). The destructor and the _exit hooks write the final dump.
 #include "core/tracker.h"
 #include "originals.h"
 
@@ -19,8 +18,8 @@ namespace {
 __attribute__((constructor(101))) void sciagraph_start()
 {
     sciagraph::inject::resolve_originals();
-    // Loaded by dlopen (an `import _sciagraph` without the preload), our hooks are not the
-    // process's malloc: stay a passive library rather than track half the calls.
+    // Loaded by dlopen rather than preloaded, our hooks are not the process's malloc: stay a
+    // passive library rather than track half the calls.
     if (dlsym(RTLD_DEFAULT, "malloc") != reinterpret_cast<void*>(&malloc)) {
         return;
     }

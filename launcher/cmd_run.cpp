@@ -220,7 +220,7 @@ int run_run(const RunOptions& options,
 
         std::optional<CoreEnvironment> core_env;
         if (core) {
-            core_env = CoreEnvironment{core->library.string(), core->python_dir.string(),
+            core_env = CoreEnvironment{core->library.string(),
                                        (output / "raw").string(), core_settings_value(settings),
                                        static_cast<long>(::getpid())};
             log::debug("LD_PRELOAD={} {}={}", core->library.string(), kCoreSettingsVar,

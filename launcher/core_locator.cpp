@@ -31,7 +31,7 @@ fs::path self_executable()
 CoreFiles core_files_for(const fs::path& executable)
 {
     const fs::path dir = (executable.parent_path() / SCIAGRAPH_CORE_RELDIR).lexically_normal();
-    return {dir / "libsciagraph_preload.so", dir / "python"};
+    return {dir / "libsciagraph_preload.so"};
 }
 
 CoreFiles locate_core(const fs::path& executable)

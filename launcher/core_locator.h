@@ -1,6 +1,6 @@
 // launcher/core_locator.h — finds the core library relative to the sciagraph executable, so
 // that an installed prefix and the build tree both work with no environment variable:
-// <exe dir>/<relative libdir>/sciagraph/libsciagraph_preload.so, next to its python/ bootstrap.
+// <exe dir>/<relative libdir>/sciagraph/libsciagraph_preload.so.
 #pragma once
 
 #include <filesystem>
@@ -8,8 +8,7 @@
 namespace sciagraph::launcher {
 
 struct CoreFiles {
-    std::filesystem::path library;     // libsciagraph_preload.so, absolute
-    std::filesystem::path python_dir;  // holds the sitecustomize.py bootstrap, absolute
+    std::filesystem::path library;  // libsciagraph_preload.so, absolute
 };
 
 // The running executable (/proc/self/exe), absolute with symlinks resolved, so a symlink to

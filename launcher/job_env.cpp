@@ -40,8 +40,6 @@ std::vector<std::string> job_environment(const std::vector<std::string>& parent,
     if (core) {
         replacements["LD_PRELOAD"] =
             prepend_path_list(core->core_library, value_of(parent, "LD_PRELOAD"));
-        replacements["PYTHONPATH"] =
-            prepend_path_list(core->python_dir, value_of(parent, "PYTHONPATH"));
         replacements[kDumpDirVar] = core->dump_dir;
         replacements[kCoreSettingsVar] = core->core_settings;
         replacements[kLauncherPidVar] = std::to_string(core->launcher_pid);

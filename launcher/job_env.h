@@ -15,14 +15,13 @@ std::string prepend_path_list(const std::string& ours, const std::optional<std::
 // What the launcher adds or replaces for a profiled job.
 struct CoreEnvironment {
     std::string core_library;   // absolute path of libsciagraph_preload.so
-    std::string python_dir;     // absolute path of the directory holding sitecustomize.py
     std::string dump_dir;       // absolute <output>/raw
     std::string core_settings;  // SCIAGRAPH_CORE_SETTINGS value
     long launcher_pid = 0;      // sciagraph's own pid: the core's root job is its direct child
 };
 
-// The names the launcher sets; any inherited value of them is replaced (LD_PRELOAD and
-// PYTHONPATH are extended instead).
+// The names the launcher sets; any inherited value of them is replaced (LD_PRELOAD is extended
+// instead). PYTHONPATH is the job's own: the core needs no Python bootstrap.
 inline constexpr const char* kDumpDirVar = "SCIAGRAPH_CORE_DUMP_DIR";
 inline constexpr const char* kCoreSettingsVar = "SCIAGRAPH_CORE_SETTINGS";
 // Read by the core: only the process whose parent is this pid (the job sciagraph started, also

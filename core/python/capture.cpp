@@ -46,11 +46,15 @@ size_t capture_current_thread(RawFrame* out, size_t max) noexcept
     if (tstate == 0) {
         return 0;
     }
-    auto cframe = *reinterpret_cast<const uintptr_t*>(tstate + layout->tstate_cframe);
-    if (cframe == 0) {
+    uintptr_t holder = frame_holder(
+        *layout, tstate,
+        layout->frame_in_tstate
+            ? 0
+            : *reinterpret_cast<const uintptr_t*>(tstate + layout->tstate_cframe));
+    if (holder == 0) {
         return 0;
     }
-    auto top = *reinterpret_cast<const uintptr_t*>(cframe + layout->cframe_current_frame);
+    auto top = *reinterpret_cast<const uintptr_t*>(holder + layout->current_frame);
     if (failpoint(Failpoint::StackCapture)) {
         g_capture_errors.fetch_add(1, std::memory_order_relaxed);
         return 0;  // as if the first frame's code pointer were garbage

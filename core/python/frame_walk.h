@@ -52,9 +52,13 @@ inline FrameKind describe_frame(const Layout& layout,
                                 ReadFn read,
                                 WalkedFrame& out) noexcept
 {
-    auto code = load_field<uintptr_t>(frame_image, layout.frame_code);
-    auto prev_instr = load_field<uintptr_t>(frame_image, layout.frame_prev_instr);
     auto owner = load_field<uint8_t>(frame_image, layout.frame_owner);
+    if (owner >= layout.frame_owned_by_shim) {
+        // The interpreter's own entry frames (3.12+): their f_executable may be None.
+        return FrameKind::Incomplete;
+    }
+    uintptr_t code = frame_code_object(layout, load_field<uintptr_t>(frame_image, layout.frame_code));
+    auto instr = load_field<uintptr_t>(frame_image, layout.frame_instr);
     if (code_image == nullptr ||
         load_field<uintptr_t>(code_image, layout.object_type) != symbols().code_type) {
         return FrameKind::Bad;
@@ -64,7 +68,7 @@ inline FrameKind describe_frame(const Layout& layout,
     // _PyFrame_IsIncomplete: a frame still running its prologue (COPY_FREE_VARS,
     // MAKE_CELL...) is invisible to Python; skip it as PyEval_GetFrame does.
     if (owner != layout.frame_owned_by_generator &&
-        static_cast<intptr_t>(prev_instr - first_instr) <
+        static_cast<intptr_t>(instr - first_instr) <
             static_cast<intptr_t>(first_traceable) * 2) {
         return FrameKind::Incomplete;
     }
@@ -76,8 +80,9 @@ inline FrameKind describe_frame(const Layout& layout,
     if (entry == nullptr) {
         return code_cache_full() ? FrameKind::CacheFull : FrameKind::Bad;
     }
-    // prev_instr - first_instr, in 2-byte code units; Py_SIZE(code) counts code units.
-    int64_t offset = static_cast<int64_t>(prev_instr - first_instr) / 2;
+    // instr - first_instr, in 2-byte code units (PyFrame_GetLasti's arithmetic on prev_instr in
+    // 3.11/3.12 and on instr_ptr from 3.13); Py_SIZE(code) counts code units.
+    int64_t offset = static_cast<int64_t>(instr - first_instr) / 2;
     auto code_units = load_field<int64_t>(code_image, layout.var_size);
     bool inside = offset >= -1 && offset < code_units;  // -1: the frame has not started
     uint32_t line = inside ? code_entry_line(*entry, offset) : 0;
@@ -104,10 +109,15 @@ walk_frames(const Layout& layout, uintptr_t frame, size_t max, Sink&& sink, size
         if (frame_image == nullptr) {
             return WalkStatus::BadFrame;
         }
-        auto code = load_field<uintptr_t>(frame_image, layout.frame_code);
+        uintptr_t code =
+            frame_code_object(layout, load_field<uintptr_t>(frame_image, layout.frame_code));
         auto previous = load_field<uintptr_t>(frame_image, layout.frame_previous);
+        // A shim frame's code is not looked at (3.13+: None, whose neighbours may be unmapped).
+        bool shim = load_field<uint8_t>(frame_image, layout.frame_owner) >=
+                    layout.frame_owned_by_shim;
         const unsigned char* code_image =
-            previous != frame ? Reader::view(code_buffer, code, layout.code_header_size) : nullptr;
+            previous != frame && !shim ? Reader::view(code_buffer, code, layout.code_header_size)
+                                       : nullptr;
         WalkedFrame walked{};
         switch (describe_frame(layout, frame, frame_image, code_image, &Reader::read, walked)) {
         case FrameKind::Complete:

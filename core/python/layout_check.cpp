@@ -85,8 +85,9 @@ struct OwnFrame {
 // Creating frame objects is fine here: this is the bootstrap, not an allocation hook.
 const char* check_frames(const Layout& layout, const Symbols& s, uintptr_t tstate) noexcept
 {
-    auto cframe = field<uintptr_t>(tstate, layout.tstate_cframe);
-    uintptr_t top = cframe != 0 ? field<uintptr_t>(cframe, layout.cframe_current_frame) : 0;
+    uintptr_t holder = frame_holder(
+        layout, tstate, layout.frame_in_tstate ? 0 : field<uintptr_t>(tstate, layout.tstate_cframe));
+    uintptr_t top = holder != 0 ? field<uintptr_t>(holder, layout.current_frame) : 0;
     OwnFrame ours[kCheckDepth];
     size_t n = 0;
     size_t count = 0;
@@ -173,7 +174,7 @@ const char* check_readers(uintptr_t tstate) noexcept
 const char* check_layout() noexcept
 {
     if (failpoint(Failpoint::LayoutCheck)) {
-        return "PyThreadState.cframe differs from the live interpreter (failpoint)";
+        return "PyThreadState's top frame differs from the live interpreter (failpoint)";
     }
     const Layout* layout = current_layout();
     const Symbols& s = symbols();
@@ -183,8 +184,9 @@ const char* check_layout() noexcept
     if (!api_complete(s)) {
         return "the interpreter lacks a C API function the layout check needs";
     }
-    if (s.is_initialized() == 0) {
-        return "Python is not initialised";
+    // Not Py_IsInitialized(): 3.15 sets it only after importing site, where the check runs.
+    if (s.gilstate_this_thread() == nullptr) {
+        return "the layout check ran on a thread without a Python thread state";
     }
     auto tstate = reinterpret_cast<uintptr_t>(s.thread_get());
     const char* mismatch = check_thread_state(*layout, s, tstate);

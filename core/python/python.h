@@ -2,9 +2,9 @@
 // The unsafe reads of interpreter internals live in core/python/ alone; the rest of the core
 // sees code objects as CodeInfo (names copied into the core's arena) and frames as RawFrame.
 //
-// Versions: 3.11 now (offsets in layout_311.h); one layout table per minor version, chosen at
-// run time from Py_Version, so one core library serves every supported interpreter and links
-// no libpython.
+// Versions: 3.11 to 3.15, one layout table per minor version (layout_3XX.h), chosen at run time
+// from Py_Version, with the offsets 3.13+ publish about themselves applied (debug_offsets.h), so
+// one core library serves every supported interpreter and links no libpython.
 #pragma once
 
 #include <cstddef>
@@ -36,10 +36,20 @@ uint32_t version_hex() noexcept;
 // otherwise, e.g. "Python 3.10.4 is not supported (sciagraph supports 3.11)".
 bool version_supported(char* why, size_t why_size) noexcept;
 
-// With the GIL held, on the interpreter's main thread, before user code runs (from the
-// bootstrap): cross-checks every offset the core reads against the public C API on live
-// objects (thread state, frames of a nested call, code objects, line numbers).
-// Returns nullptr when all agree, else a static one-line description of the mismatch.
+// From the library constructor, before Python initialises: installs the audit hook that calls
+// `on_ready` once, with the GIL held, on the main thread, when the interpreter is initialised and
+// before the job's own code runs, on every way Python starts (-I, -E, -S included; see
+// startup_hook.cpp). False when the interpreter lacks the API for it.
+bool install_ready_hook(void (*on_ready)()) noexcept;
+
+// With the GIL held: runs `check` inside a call two Python functions deep (code compiled for it,
+// nothing left in the job) and returns what it returned, or a reason the call could not be made.
+const char* run_under_python_frames(const char* (*check)()) noexcept;
+
+// With the GIL held, on the interpreter's main thread, before user code runs (through
+// run_under_python_frames from the ready hook): cross-checks every offset the core reads against
+// the public C API on live objects (thread state, frames of a nested call, code objects, line
+// numbers). Returns nullptr when all agree, else a static one-line description of the mismatch.
 const char* check_layout() noexcept;
 bool layout_checked() noexcept;  // check_layout() passed in this process (or its fork parent)
 

@@ -55,12 +55,50 @@ bool read_thread_image(const Layout& layout, uintptr_t tstate, ThreadImage& imag
            safe_read(image.bytes, tstate, layout.tstate_size);
 }
 
-// The top frame of the thread whose state is in `image`: cframe->current_frame.
-bool top_frame_of(const Layout& layout, const ThreadImage& image, uintptr_t& top) noexcept
+// What holds the top frame of the thread at `tstate`, whose state is in `image`: its _PyCFrame
+// (3.11/3.12), or the thread state itself (3.13+). 0: the thread runs no Python now.
+uintptr_t frame_holder_of(const Layout& layout, uintptr_t tstate, const ThreadImage& image) noexcept
 {
-    auto cframe = load_field<uintptr_t>(image.bytes, layout.tstate_cframe);
+    return frame_holder(layout, tstate,
+                        layout.frame_in_tstate
+                            ? 0
+                            : load_field<uintptr_t>(image.bytes, layout.tstate_cframe));
+}
+
+// The top frame of the thread at `tstate`, whose state is in `image`: holder->current_frame.
+bool top_frame_of(const Layout& layout,
+                  uintptr_t tstate,
+                  const ThreadImage& image,
+                  uintptr_t& top) noexcept
+{
+    uintptr_t holder = frame_holder_of(layout, tstate, image);
     top = 0;
-    return cframe == 0 || read_pointer(cframe + layout.cframe_current_frame, top);
+    if (holder == tstate) {
+        top = load_field<uintptr_t>(image.bytes, layout.current_frame);
+        return true;
+    }
+    return holder == 0 || read_pointer(holder + layout.current_frame, top);
+}
+
+// The thread list's head and count (a few words apart, read at once): a list whose interpreter,
+// head and count are unchanged has gained no thread.
+struct ThreadListWords {
+    uintptr_t head;
+    long count;
+};
+
+bool read_thread_list_words(const Layout& layout, uintptr_t interp, ThreadListWords& out) noexcept
+{
+    unsigned char window[64];
+    size_t count_at = layout.interp_threads_count - layout.interp_threads_head;
+    if (layout.interp_threads_count <= layout.interp_threads_head ||
+        count_at + sizeof(long) > sizeof window ||
+        !safe_read(window, interp + layout.interp_threads_head, count_at + sizeof(long))) {
+        return false;
+    }
+    out.head = load_field<uintptr_t>(window, 0);
+    out.count = load_field<long>(window, count_at);
+    return true;
 }
 
 // --- The scratch memory of one read -----------------------------------------------------------
@@ -71,7 +109,7 @@ constexpr size_t kMaxChunkCopy = size_t{256} * 1024;
 // Frames pushed between the read of the thread state and the read of its chunk lie above the
 // datastack_top we saw: copy a little more so they are in the copy too.
 constexpr size_t kChunkSlack = 2048;
-// _PyStackChunk {previous, size, top, data[]} (Include/cpython/pystate.h, 3.11 and 3.12), and
+// _PyStackChunk {previous, size, top, data[]} (Include/cpython/pystate.h, 3.11 to 3.15), and
 // PyThreadState's datastack_top and datastack_limit right after datastack_chunk.
 constexpr size_t kChunkPrevious = 0;
 constexpr size_t kChunkSize = 8;
@@ -82,7 +120,7 @@ constexpr size_t kTstateDatastackLimit = 16;  // from tstate_datastack_chunk
 // Frames one read keeps (the sampler asks for 512 plus kExtraSteps skipped ones).
 constexpr size_t kMaxRecords = 1024;
 constexpr size_t kFrameBytes = 128;  // ≥ layout.frame_size
-constexpr size_t kCodeBytes = 192;   // ≥ layout.code_header_size
+constexpr size_t kCodeBytes = 256;   // ≥ layout.code_header_size
 constexpr size_t kSetSlots = 2048;   // ≥ 2 * kMaxRecords: open addressing stays short
 
 // A copy of the bytes [lo, hi) of the thread's memory.
@@ -129,9 +167,12 @@ struct AddressSet {
     }
 };
 
+// A frame whose code is not read: an interpreter shim (3.12+).
+constexpr uint32_t kNoCode = UINT32_MAX;
+
 struct FrameRecord {
     uintptr_t address;
-    uint32_t code_index;
+    uint32_t code_index;  // into Scratch::codes, or kNoCode
     unsigned char image[kFrameBytes];
 };
 
@@ -201,11 +242,11 @@ public:
     Outcome run(const ThreadRef& thread, RawFrame* out, size_t max, size_t& count) noexcept;
 
 private:
-    bool copy_top(uintptr_t cframe, uintptr_t chunk, uintptr_t top, uintptr_t limit) noexcept;
+    bool copy_top(uintptr_t holder, uintptr_t chunk, uintptr_t top, uintptr_t limit) noexcept;
     bool collect(size_t cap, bool& capped) noexcept;
     const unsigned char* frame_image(uintptr_t frame, unsigned char* buffer) noexcept;
     bool load_older_chunk() noexcept;
-    bool read_codes_and_recheck(const ThreadRef& thread, uintptr_t cframe) noexcept;
+    bool read_codes_and_recheck(const ThreadRef& thread, uintptr_t holder) noexcept;
 
     const Layout& layout_;
     Scratch& s_;
@@ -217,11 +258,11 @@ private:
     bool moved_ = false;
 };
 
-// One call: cframe->current_frame, then the used part of the current chunk (and its header).
-bool StackRead::copy_top(uintptr_t cframe, uintptr_t chunk, uintptr_t top, uintptr_t limit) noexcept
+// One call: holder->current_frame, then the used part of the current chunk (and its header).
+bool StackRead::copy_top(uintptr_t holder, uintptr_t chunk, uintptr_t top, uintptr_t limit) noexcept
 {
     unsigned char header[kChunkHeader] = {};
-    ReadPiece pieces[3] = {{&top_frame_, cframe + layout_.cframe_current_frame, sizeof top_frame_},
+    ReadPiece pieces[3] = {{&top_frame_, holder + layout_.current_frame, sizeof top_frame_},
                            {header, chunk, 0},
                            {s_.chunk, 0, 0}};
     bool plausible = chunk != 0 && top >= chunk + kChunkHeader && limit >= top &&
@@ -325,13 +366,17 @@ bool StackRead::collect(size_t cap, bool& capped) noexcept
             std::memcpy(record.image, image, layout_.frame_size);
         }
         record.address = frame;
-        auto code = load_field<uintptr_t>(record.image, layout_.frame_code);
-        AddressSet::Slot& slot = s_.code_slots.find(code, fresh);
-        if (fresh) {
-            slot.value = static_cast<uint32_t>(code_count_);
-            s_.codes[code_count_++] = code;
+        record.code_index = kNoCode;
+        if (load_field<uint8_t>(record.image, layout_.frame_owner) < layout_.frame_owned_by_shim) {
+            uintptr_t code = frame_code_object(
+                layout_, load_field<uintptr_t>(record.image, layout_.frame_code));
+            AddressSet::Slot& slot = s_.code_slots.find(code, fresh);
+            if (fresh) {
+                slot.value = static_cast<uint32_t>(code_count_);
+                s_.codes[code_count_++] = code;
+            }
+            record.code_index = slot.value;
         }
-        record.code_index = slot.value;
         ++s_.frame_count;
         frame = load_field<uintptr_t>(record.image, layout_.frame_previous);
     }
@@ -339,18 +384,24 @@ bool StackRead::collect(size_t cap, bool& capped) noexcept
     return true;
 }
 
-// One call: the thread's top (cframe, its current frame, that frame's code) as it is now, then
-// every code object's header. The top read first so a bad code pointer cannot hide it.
-bool StackRead::read_codes_and_recheck(const ThreadRef& thread, uintptr_t cframe) noexcept
+// One call: the thread's top (its frame holder, top frame, that frame's code) as it is now,
+// then every code object's header. The top read first so a bad code pointer cannot hide it.
+bool StackRead::read_codes_and_recheck(const ThreadRef& thread, uintptr_t holder) noexcept
 {
-    uintptr_t cframe_now = 0;
+    uintptr_t holder_now = 0;
     long tid_now = 0;
     uintptr_t top_now = 0;
     uintptr_t code_now = 0;
     ReadPiece* pieces = s_.pieces;
-    pieces[0] = {&cframe_now, thread.tstate + layout_.tstate_cframe, sizeof cframe_now};
+    // From 3.13 the holder is the thread state itself: the second look reads its address back
+    // out of our own variable, so the pieces keep one shape for every version.
+    pieces[0] = layout_.frame_in_tstate
+                    ? ReadPiece{&holder_now, reinterpret_cast<uintptr_t>(&thread.tstate),
+                                sizeof holder_now}
+                    : ReadPiece{&holder_now, thread.tstate + layout_.tstate_cframe,
+                                sizeof holder_now};
     pieces[1] = {&tid_now, thread.tstate + layout_.tstate_native_thread_id, sizeof tid_now};
-    pieces[2] = {&top_now, cframe + layout_.cframe_current_frame, sizeof top_now};
+    pieces[2] = {&top_now, holder + layout_.current_frame, sizeof top_now};
     pieces[3] = {&code_now, top_frame_ + layout_.frame_code, sizeof code_now};
     constexpr size_t kMarks = 4;
     for (size_t i = 0; i < code_count_; ++i) {
@@ -361,8 +412,8 @@ bool StackRead::read_codes_and_recheck(const ThreadRef& thread, uintptr_t cframe
         return false;  // freed, or reused by another thread
     }
     uintptr_t code_then = load_field<uintptr_t>(s_.frames[0].image, layout_.frame_code);
-    if (cframe_now != cframe || !s_.ok[2] || top_now != top_frame_ || !s_.ok[3] ||
-        code_now != code_then) {
+    if (holder_now != holder || !s_.ok[2] || top_now != top_frame_ || !s_.ok[3] ||
+        frame_code_object(layout_, code_now) != frame_code_object(layout_, code_then)) {
         moved_ = true;
     }
     return true;
@@ -376,12 +427,12 @@ Outcome StackRead::run(const ThreadRef& thread, RawFrame* out, size_t max, size_
         load_field<long>(image.bytes, layout_.tstate_native_thread_id) != thread.native_tid) {
         return Outcome::Gone;  // freed, or reused by another thread
     }
-    auto cframe = load_field<uintptr_t>(image.bytes, layout_.tstate_cframe);
-    if (cframe == 0) {
+    uintptr_t holder = frame_holder_of(layout_, thread.tstate, image);
+    if (holder == 0) {
         return Outcome::Stable;
     }
     const size_t stack = layout_.tstate_datastack_chunk;
-    if (!copy_top(cframe, load_field<uintptr_t>(image.bytes, stack),
+    if (!copy_top(holder, load_field<uintptr_t>(image.bytes, stack),
                   load_field<uintptr_t>(image.bytes, stack + kTstateDatastackTop),
                   load_field<uintptr_t>(image.bytes, stack + kTstateDatastackLimit))) {
         return Outcome::Gone;
@@ -396,13 +447,15 @@ Outcome StackRead::run(const ThreadRef& thread, RawFrame* out, size_t max, size_
     if (auto hook = g_between_reads.load(std::memory_order_relaxed)) {
         hook();
     }
-    if (!read_codes_and_recheck(thread, cframe)) {
+    if (!read_codes_and_recheck(thread, holder)) {
         return Outcome::Gone;
     }
     for (size_t i = 0; i < s_.frame_count && count < max; ++i) {
         const FrameRecord& record = s_.frames[i];
         const unsigned char* code =
-            s_.ok[4 + record.code_index] ? s_.code_headers[record.code_index] : nullptr;
+            record.code_index != kNoCode && s_.ok[4 + record.code_index]
+                ? s_.code_headers[record.code_index]
+                : nullptr;
         WalkedFrame walked{};
         switch (describe_frame(layout_, record.address, record.image, code, &SafeReader::read,
                                walked)) {
@@ -422,10 +475,10 @@ Outcome StackRead::run(const ThreadRef& thread, RawFrame* out, size_t max, size_
     return moved_ ? Outcome::Moved : Outcome::Stable;
 }
 
-// The interpreter's thread list as list_threads last found it. CPython 3.11 pushes every new
-// thread state at the head of the list, and `threads.count` (a long right after `head`) moves
-// when a thread started by the threading module begins or ends: a list whose interpreter, head
-// and count are unchanged has gained no thread. A thread state unlinked from the middle of the
+// The interpreter's thread list as list_threads last found it. CPython (3.11 to 3.15) pushes
+// every new thread state at the head of the list, and `threads.count` (a few words after `head`)
+// moves when a thread started by the threading module begins or ends: a list whose interpreter,
+// head and count are unchanged has gained no thread. A thread state unlinked from the middle of the
 // list changes neither: the sampler notices that one by its TID going away or its stack turning
 // unreadable, and lists again.
 struct ThreadListMark {
@@ -448,13 +501,9 @@ bool thread_list_changed() noexcept
     // One read of one page: head and count of the interpreter listed last. A new interpreter
     // at the runtime's head (a subinterpreter, or a finalised runtime) is seen by the sampler's
     // periodic listing, which reads the runtime again.
-    struct {
-        uintptr_t head;
-        long count;
-    } now{};
-    static_assert(sizeof now == 2 * sizeof(uintptr_t));
-    return !safe_read(&now, g_listed.interp + layout->interp_threads_head, sizeof now) ||
-           now.head != g_listed.head || now.count != g_listed.count;
+    ThreadListWords now{};
+    return !read_thread_list_words(*layout, g_listed.interp, now) || now.head != g_listed.head ||
+           now.count != g_listed.count;
 }
 
 long list_threads(ThreadRef* out, size_t max) noexcept
@@ -472,14 +521,10 @@ long list_threads(ThreadRef* out, size_t max) noexcept
     if (interp == 0) {
         return 0;  // not initialised yet, or finalised
     }
-    // Head and count (a long right after head) in one read; the mark is taken before the walk,
-    // so a list that changes during it differs from the mark at the next look.
-    struct {
-        uintptr_t head;
-        long count;
-    } threads{};
-    static_assert(sizeof threads == 2 * sizeof(uintptr_t));
-    if (!safe_read(&threads, interp + layout->interp_threads_head, sizeof threads)) {
+    // Head and count in one read; the mark is taken before the walk, so a list that changes
+    // during it differs from the mark at the next look.
+    ThreadListWords threads{};
+    if (!read_thread_list_words(*layout, interp, threads)) {
         return -1;
     }
     uintptr_t tstate = threads.head;
@@ -498,7 +543,7 @@ long list_threads(ThreadRef* out, size_t max) noexcept
         ThreadRef& ref = out[count];
         ref.tstate = tstate;
         ref.native_tid = load_field<long>(image.bytes, layout->tstate_native_thread_id);
-        if (!top_frame_of(*layout, image, ref.top_frame)) {
+        if (!top_frame_of(*layout, tstate, image, ref.top_frame)) {
             // Its C frame is unreadable (a thread that ended without Python knowing, its stack
             // gone): the list itself is fine. Listed with no frame; reading its stack will say.
             ref.top_frame = 0;

@@ -1,7 +1,13 @@
 // core/python/symbols.cpp — finding CPython in our own process, and which layout it has.
 #include "symbols.h"
 
+#include "debug_offsets.h"
+#include "failpoints.h"
 #include "layout_311.h"
+#include "layout_312.h"
+#include "layout_313.h"
+#include "layout_314.h"
+#include "layout_315.h"
 #include "python.h"
 
 #include <atomic>
@@ -15,6 +21,8 @@ namespace {
 
 Symbols g_symbols;
 const Layout* g_layout = nullptr;
+Layout g_live_layout;                  // the table, with what the interpreter publishes applied
+const char* g_layout_problem = nullptr;  // why the published offsets cannot be used
 std::atomic<bool> g_is_python{false};  // set in the constructor, read by every thread
 
 template <typename Fn>
@@ -28,14 +36,51 @@ uintptr_t lookup_address(const char* name) noexcept
     return reinterpret_cast<uintptr_t>(dlsym(RTLD_DEFAULT, name));
 }
 
-const Layout* layout_for(uint32_t version) noexcept
+// Each supported minor version: its table, and where it publishes offsets (3.13+).
+struct Supported {
+    uint32_t minor;
+    const Layout* table;
+    const DebugOffsetsMap* published;
+};
+constexpr Supported kSupported[] = {
+    {11, &kLayout311, nullptr},
+    {12, &kLayout312, nullptr},
+    {13, &kLayout313, &kDebugOffsets313},
+    {14, &kLayout314, &kDebugOffsets314},
+    {15, &kLayout315, &kDebugOffsets315},
+};
+
+const Supported* support_for(uint32_t version) noexcept
 {
     uint32_t major = version >> 24;
     uint32_t minor = (version >> 16) & 0xff;
-    if (major == 3 && minor == 11) {
-        return &kLayout311;
+    for (const Supported& s : kSupported) {
+        if (major == 3 && minor == s.minor) {
+            return &s;
+        }
     }
     return nullptr;
+}
+
+// The layout of this interpreter: the version's table, with the offsets the interpreter
+// publishes in place of the table's. nullptr (and g_layout_problem) when those are unusable.
+const Layout* live_layout(const Supported& version) noexcept
+{
+    g_live_layout = *version.table;
+    if (version.published != nullptr) {
+        // _Py_DebugOffsets is the first member of _PyRuntime: static data of this process.
+        const auto* published = reinterpret_cast<const unsigned char*>(g_symbols.runtime);
+        g_layout_problem = layout_from_debug_offsets(published, *g_symbols.py_version,
+                                                     *version.published, *version.table,
+                                                     g_live_layout);
+        if (g_layout_problem != nullptr) {
+            return nullptr;
+        }
+    }
+    if (failpoint(Failpoint::WrongOffsets)) {
+        g_live_layout.tstate_native_thread_id += 8;  // as a wrong table or publication would
+    }
+    return &g_live_layout;
 }
 
 }  // namespace
@@ -88,7 +133,8 @@ bool resolve_symbols() noexcept
     bool complete = g_symbols.runtime != 0 && g_symbols.code_type != 0 &&
                     g_symbols.unicode_type != 0 && g_symbols.bytes_type != 0 &&
                     g_symbols.gilstate_this_thread != nullptr;
-    g_layout = complete ? layout_for(*g_symbols.py_version) : nullptr;
+    const Supported* version = support_for(*g_symbols.py_version);
+    g_layout = complete && version != nullptr ? live_layout(*version) : nullptr;
     return true;
 }
 
@@ -124,20 +170,25 @@ bool version_supported(char* why, size_t why_size) noexcept
     }
     uint32_t version = version_hex();
     if (version == 0) {
-        return say("Python older than 3.11 is not supported: sciagraph supports CPython 3.11");
+        return say("Python older than 3.11 is not supported: sciagraph supports CPython 3.11 "
+                   "to 3.15");
     }
     unsigned major = version >> 24, minor = (version >> 16) & 0xff, micro = (version >> 8) & 0xff;
-    if (layout_for(version) == nullptr) {
+    if (support_for(version) == nullptr) {
         return say_version(major, minor, micro,
-                           "is not supported: sciagraph supports CPython 3.11");
+                           "is not supported: sciagraph supports CPython 3.11 to 3.15");
+    }
+    if (g_layout_problem != nullptr) {
+        return say_version(major, minor, micro, g_layout_problem);
     }
     if (g_layout == nullptr) {
         return say_version(major, minor, micro, "does not export the symbols sciagraph reads");
     }
-    // Debug builds (Py_REF_DEBUG) export _Py_RefTotal and may add fields to every object.
-    // This lookup fails (and mallocs its error text) on release builds, so it lives here, in
-    // the start-up check, not in resolve_symbols().
-    if (dlsym(RTLD_DEFAULT, "_Py_RefTotal") != nullptr) {
+    // Debug builds (Py_REF_DEBUG) export _Py_RefTotal (3.11) or _Py_GetGlobalRefTotal (3.12+)
+    // and may add fields to every object. These lookups fail (and malloc their error text) on
+    // release builds, so they live here, in the start-up check, not in resolve_symbols().
+    if (dlsym(RTLD_DEFAULT, "_Py_RefTotal") != nullptr ||
+        dlsym(RTLD_DEFAULT, "_Py_GetGlobalRefTotal") != nullptr) {
         return say_version(major, minor, micro,
                            "is a debug build, which sciagraph does not support");
     }

@@ -165,7 +165,7 @@ FakeThreads install_threads(FakePython& py, const std::vector<std::pair<long, ui
     for (auto [tid, top] : threads) {
         auto tstate = reinterpret_cast<uintptr_t>(py.object(l.tstate_size));
         auto cframe = reinterpret_cast<uintptr_t>(py.object(16));
-        FakePython::put_at<uintptr_t>(cframe, l.cframe_current_frame, top);
+        FakePython::put_at<uintptr_t>(cframe, l.current_frame, top);
         FakePython::put_at<uintptr_t>(tstate, l.tstate_interp, result.interp);
         FakePython::put_at<uintptr_t>(tstate, l.tstate_cframe, cframe);
         FakePython::put_at<long>(tstate, l.tstate_native_thread_id, tid);
@@ -262,7 +262,7 @@ struct FakeChunk {
         std::memset(reinterpret_cast<void*>(frame), 0, l.frame_size);
         FakePython::put_at<uintptr_t>(frame, l.frame_code, code);
         FakePython::put_at<uintptr_t>(frame, l.frame_previous, previous);
-        FakePython::put_at<uintptr_t>(frame, l.frame_prev_instr,
+        FakePython::put_at<uintptr_t>(frame, l.frame_instr,
                                       code + l.code_code_adaptive + unit * 2);
         return frame;
     }
@@ -411,7 +411,7 @@ TEST_CASE("thread reader: a thread whose top keeps moving still gives valid stac
     std::atomic<uint64_t> flips{0};
     std::thread runner([&] {
         auto* current =
-            reinterpret_cast<std::atomic<uintptr_t>*>(cframe + kLayout311.cframe_current_frame);
+            reinterpret_cast<std::atomic<uintptr_t>*>(cframe + kLayout311.current_frame);
         for (uint64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
             current->store(i % 2 == 0 ? shallow : deep, std::memory_order_relaxed);
             flips.store(i, std::memory_order_relaxed);
@@ -448,7 +448,7 @@ TEST_CASE("thread reader: a top that moved on both tries is taken and counted", 
     uintptr_t cframe = 0;
     std::memcpy(&cframe, reinterpret_cast<void*>(fake.tstates[0] + kLayout311.tstate_cframe),
                 sizeof cframe);
-    g_current = reinterpret_cast<std::atomic<uintptr_t>*>(cframe + kLayout311.cframe_current_frame);
+    g_current = reinterpret_cast<std::atomic<uintptr_t>*>(cframe + kLayout311.current_frame);
     g_flip[0] = deep;
     g_flip[1] = shallow;
     g_flips = 0;

@@ -35,8 +35,7 @@ std::optional<std::string> get(const std::vector<std::string>& env, const std::s
     return std::nullopt;
 }
 
-const CoreEnvironment kCore{"/opt/sg/lib/sciagraph/libsciagraph_preload.so",
-                            "/opt/sg/lib/sciagraph/python", "/out/raw",
+const CoreEnvironment kCore{"/opt/sg/lib/sciagraph/libsciagraph_preload.so", "/out/raw",
                             "mode=both;sample_bytes=262144;time_hz=100;persist_ms=1000;"
                             "on_unsupported=fail",
                             777};
@@ -67,21 +66,22 @@ TEST_CASE("job_env: ours first, the user's entries kept in order", "[launcher]")
     CHECK(prepend_path_list("/c.so", std::string("a.so b.so")) == "/c.so:a.so b.so");
 }
 
-TEST_CASE("job_env: LD_PRELOAD, PYTHONPATH and the core's variables are set", "[launcher]")
+TEST_CASE("job_env: LD_PRELOAD and the core's variables are set, PYTHONPATH left alone",
+          "[launcher]")
 {
     const std::vector<std::string> parent = {"HOME=/root", "LD_PRELOAD=libjemalloc.so.2",
                                              "PYTHONPATH=/a:/b", "SCIAGRAPH_FAILPOINTS=all",
                                              "PATH=/usr/bin"};
     const auto env = job_environment(parent, kCore);
     CHECK(get(env, "LD_PRELOAD") == kCore.core_library + ":libjemalloc.so.2");
-    CHECK(get(env, "PYTHONPATH") == kCore.python_dir + ":/a:/b");
+    CHECK(get(env, "PYTHONPATH") == "/a:/b");
     CHECK(get(env, "SCIAGRAPH_CORE_DUMP_DIR") == "/out/raw");
     CHECK(get(env, "SCIAGRAPH_CORE_SETTINGS") == kCore.core_settings);
     CHECK(get(env, "SCIAGRAPH_CORE_LAUNCHER_PID") == "777");
     CHECK(get(env, "SCIAGRAPH_FAILPOINTS") == "all");  // the core's own, untouched
     CHECK(env[0] == "HOME=/root");                     // order kept
     CHECK(env[4] == "PATH=/usr/bin");
-    CHECK(env.size() == parent.size() + 3);
+    CHECK(env.size() == parent.size() + 3);  // the three SCIAGRAPH_CORE_ variables
 }
 
 TEST_CASE("job_env: without user values only ours; stale core variables replaced", "[launcher]")
@@ -90,7 +90,9 @@ TEST_CASE("job_env: without user values only ours; stale core variables replaced
                                              "SCIAGRAPH_CORE_DUMP_DIR=/twice"};
     const auto env = job_environment(parent, kCore);
     CHECK(get(env, "LD_PRELOAD") == kCore.core_library);
-    CHECK(get(env, "PYTHONPATH") == kCore.python_dir);
+    CHECK(std::none_of(env.begin(), env.end(), [](const std::string& entry) {
+        return entry.rfind("PYTHONPATH=", 0) == 0;
+    }));
     CHECK(std::count_if(env.begin(), env.end(), [](const std::string& entry) {
               return entry.rfind("SCIAGRAPH_CORE_DUMP_DIR=", 0) == 0;
           }) == 1);
