@@ -11,7 +11,8 @@ Checks, per case:
 import re
 
 import harness
-from harness import MB, MiB, RunTestCase, assert_within, bytes_at_line, program
+from harness import (MB, MiB, RunTestCase, assert_within, bytes_at_line, program, run_sciagraph,
+                     test_python)
 
 ATTRIBUTION_TOLERANCE = 0.03
 
@@ -148,6 +149,36 @@ class MemoryCasesExact(MemoryCases):
     """The same cases with every allocation's stack recorded (the accuracy reference)."""
 
     EXTRA_OPTIONS = ["--exact"]
+
+
+class StartFlags(RunTestCase):
+    """Every way Python starts keeps its stacks. -I and -E ignore PYTHON* variables, -s skips the
+    user's site directory and -S never imports site: the core learns that the interpreter is ready
+    from an audit hook of its own, so each gives the stacks a plain start gives."""
+
+    def peak_stack(self, flags):
+        out = self.out("out" + "".join(flags).replace("-", "_"))
+        command = [test_python(), *flags, program("mem_bytearray.py")]
+        result = run_sciagraph(command, out, options=["-q"])
+        self.assertEqual(result.returncode, 0, result.describe())
+        folded = result.folded("memory-peak.folded")
+        stack, value = max(folded.items(), key=lambda item: item[1])
+        cpu = result.folded("time-cpu.folded")
+        self.assertTrue(any("mem_bytearray.py" in s for s in cpu),
+                        f"no time sample in the job's code with {flags}: {list(cpu)[:5]}")
+        return stack, value
+
+    def test_same_stacks_whatever_the_start_flags(self):
+        harness.assert_line_is(program("mem_bytearray.py"), 5, "# BYTEARRAY")
+        plain_stack, plain_bytes = self.peak_stack([])
+        self.assertTrue(plain_stack.endswith("allocate (%s:5)" % program("mem_bytearray.py")),
+                        plain_stack)
+        for flags in (["-I"], ["-E"], ["-s"], ["-S"], ["-E", "-s"], ["-I", "-S"]):
+            with self.subTest(flags=flags):
+                stack, value = self.peak_stack(flags)
+                self.assertEqual(stack, plain_stack)
+                assert_within(value, plain_bytes, ATTRIBUTION_TOLERANCE,
+                              f"peak stack with {flags}")
 
 
 if __name__ == "__main__":
