@@ -56,8 +56,8 @@ class Environment(RunTestCase):
         self.assertEqual(result.stdout_text.strip(), str(self.tmp))
 
     def test_interpreter_starts_as_unprofiled(self):
-        # The bootstrap runs as a sitecustomize first on PYTHONPATH: the user's own sitecustomize
-        # must still run, and the job must see the modules and sys.path of an unprofiled start.
+        # The core adds nothing to the interpreter's start (its hook lives in C): the user's own
+        # sitecustomize runs, and the job sees the modules and sys.path of an unprofiled start.
         user_site = self.tmp / "user-site"
         user_site.mkdir()
         (user_site / "sitecustomize.py").write_text("MARKER = 'the user site ran'\n")

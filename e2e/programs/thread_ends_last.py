@@ -3,7 +3,7 @@
 main-exits: the main thread leaves through pthread_exit while a worker thread finishes the job.
 fork-from-thread: a thread forks; in the child that thread returns, ending the child's only
 thread (glibc then ends the process with status 0).
-subinterpreter: code runs in a subinterpreter, which imports sitecustomize again.
+subinterpreter: code runs in a subinterpreter, which raises the start-up audit events again.
 """
 import ctypes
 import os
