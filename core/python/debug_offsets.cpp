@@ -16,6 +16,10 @@ constexpr size_t kStringWindow = 128;
 constexpr size_t kCompactExtra = 16;
 // datastack_top and datastack_limit, read with datastack_chunk.
 constexpr size_t kDatastackTail = 16;
+// No struct the core reads is this large (PyInterpreterState, the largest, is about 8 KiB in
+// 3.13 to 3.15): a larger value is garbage, and refusing it first keeps the sums below from
+// wrapping around.
+constexpr uint64_t kMaxOffset = uint64_t{1} << 20;
 
 uint64_t at(const unsigned char* published, size_t position) noexcept
 {
@@ -59,7 +63,12 @@ const char* layout_from_debug_offsets(const unsigned char* published,
     if (map.free_threaded != 0 && at(published, map.free_threaded) != 0) {
         return "is a free-threaded build, which sciagraph does not support";
     }
-    auto value = [&](size_t position) { return static_cast<size_t>(at(published, position)); };
+    bool too_large = false;
+    auto value = [&](size_t position) {
+        uint64_t v = at(published, position);
+        too_large = too_large || v > kMaxOffset;
+        return static_cast<size_t>(v);
+    };
     Layout l = table;
     l.object_type = value(map.object_type);
     if (l.object_type != table.object_type) {
@@ -111,7 +120,7 @@ const char* layout_from_debug_offsets(const unsigned char* published,
     l.unicode_ascii_size = value(map.unicode_ascii_size);
     l.unicode_compact_size = l.unicode_ascii_size + kCompactExtra;
 
-    bool fits = l.tstate_size <= kThreadWindow &&
+    bool fits = !too_large && l.tstate_size <= kThreadWindow &&
                 furthest(end_of(l.frame_code, 8), end_of(l.frame_previous, 8),
                          end_of(l.frame_instr, 8), end_of(l.frame_owner, 1)) <= l.frame_size &&
                 l.frame_size <= kFrameWindow && l.code_header_size <= kCodeWindow &&

@@ -137,8 +137,8 @@ public:
     uintptr_t interpreter()
     {
         const Layout& l = layout();
-        size_t end = l.interp_threads_count > l.interp_next ? l.interp_threads_count
-                                                            : l.interp_next;
+        size_t end =
+            l.interp_threads_count > l.interp_next ? l.interp_threads_count : l.interp_next;
         return addr(object(end + 64));
     }
     // Makes `interp` the runtime's first (main) interpreter.

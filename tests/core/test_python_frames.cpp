@@ -1,14 +1,17 @@
 // Frame chains: our own thread's walker and the sampler's reader on fake frames and thread
-// states, including the broken chains a racing reader meets.
+// states, including the broken chains a racing reader meets. Most cases run once per supported
+// CPython layout (3.11 to 3.15), on objects laid out with it.
 #include "failpoints.h"
 #include "python/frame_walk.h"
 #include "python/python.h"
+#include "sampler/thread_list_mark.h"
 #include "test_python_fakes.h"
 
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,13 +22,49 @@ using namespace sciagraph::core;
 using namespace sciagraph::core::python;
 using sciagraph::core::python::fakes::fake_python;
 using sciagraph::core::python::fakes::FakePython;
+using sciagraph::core::python::fakes::UsingLayout;
 
 namespace {
+
+// For GENERATE: the test case runs once per supported layout.
+Catch::Generators::GeneratorWrapper<const Layout*> every_layout()
+{
+    return Catch::Generators::from_range(std::begin(fakes::kEveryLayout),
+                                         std::end(fakes::kEveryLayout));
+}
+
+// The layouts that have shim frames (the interpreter's entry frames, 3.12+).
+Catch::Generators::GeneratorWrapper<const Layout*> layouts_with_shims()
+{
+    return Catch::Generators::values<const Layout*>(
+        {&kLayout312, &kLayout313, &kLayout314, &kLayout315});
+}
+
+// The owners of shim frames in `layout`: FRAME_OWNED_BY_CSTACK (3.12, 3.13), and from 3.14
+// FRAME_OWNED_BY_INTERPRETER (3) with, in 3.14 alone, FRAME_OWNED_BY_CSTACK (4).
+std::vector<uint8_t> shim_owners(const Layout& layout)
+{
+    std::vector<uint8_t> owners{layout.frame_owned_by_shim};
+    if (layout.minor == 14) {
+        owners.push_back(4);
+    }
+    return owners;
+}
+
+// An address nothing is mapped at.
+uintptr_t unmapped_page()
+{
+    void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(page != MAP_FAILED);
+    REQUIRE(munmap(page, 4096) == 0);
+    return reinterpret_cast<uintptr_t>(page);
+}
 
 struct Walked {
     WalkStatus status;
     std::vector<std::string> functions;
     std::vector<uint32_t> lines;
+    std::vector<uintptr_t> codes;
 };
 
 template <typename Reader>
@@ -34,10 +73,11 @@ Walked walk(uintptr_t top, size_t max = 64)
     Walked result;
     size_t count = 0;
     result.status = walk_frames<Reader>(
-        kLayout311, top, max,
+        fake_python().layout(), top, max,
         [&](const WalkedFrame& f) {
             result.functions.emplace_back(f.entry->info.function);
             result.lines.push_back(f.line);
+            result.codes.push_back(f.code);
         },
         count);
     REQUIRE(count == result.functions.size());
@@ -66,6 +106,8 @@ Chain three_frames(FakePython& py)
 
 TEST_CASE("frame walk: a chain gives functions leaf first with their lines", "[python]")
 {
+    UsingLayout layout(*GENERATE(every_layout()));
+    INFO("CPython 3." << layout->minor);
     Chain c = three_frames(fake_python());
     for (const Walked& w : {walk<PlainReader>(c.leaf), walk<SafeReader>(c.leaf)}) {
         CHECK(w.status == WalkStatus::Ok);
@@ -76,6 +118,8 @@ TEST_CASE("frame walk: a chain gives functions leaf first with their lines", "[p
 
 TEST_CASE("frame walk: depth is capped at max", "[python]")
 {
+    UsingLayout layout(*GENERATE(every_layout()));
+    INFO("CPython 3." << layout->minor);
     Chain c = three_frames(fake_python());
     Walked w = walk<PlainReader>(c.leaf, 2);
     CHECK(w.status == WalkStatus::Ok);
@@ -84,23 +128,25 @@ TEST_CASE("frame walk: depth is capped at max", "[python]")
 
 TEST_CASE("frame walk: a cycle ends as a bad frame after bounded steps", "[python]")
 {
+    UsingLayout layout(*GENERATE(every_layout()));
+    INFO("CPython 3." << layout->minor);
     FakePython& py = fake_python();
     Chain c = three_frames(py);
-    FakePython::put_at<uintptr_t>(c.root, kLayout311.frame_previous, c.leaf);
+    FakePython::put_at<uintptr_t>(c.root, layout->frame_previous, c.leaf);
     Walked w = walk<PlainReader>(c.leaf, 10);
     CHECK(w.status == WalkStatus::Ok);  // the cap comes first
     CHECK(w.functions.size() == 10);
 
     uintptr_t code = py.code(py.ascii("self_loop"), py.ascii("loop.py"), 1);
     uintptr_t loop = py.frame(code, 0, 0);
-    FakePython::put_at<uintptr_t>(loop, kLayout311.frame_previous, loop);
+    FakePython::put_at<uintptr_t>(loop, layout->frame_previous, loop);
     CHECK(walk<PlainReader>(loop).status == WalkStatus::BadFrame);
 
     // Incomplete frames pointing at each other: skipped, so only the step bound stops them.
     uintptr_t prologue = py.code(py.ascii("prologue"), py.ascii("loop.py"), 1, 16, 4);
     uintptr_t a = py.frame(prologue, 0, 1);
     uintptr_t b = py.frame(prologue, a, 1);
-    FakePython::put_at<uintptr_t>(a, kLayout311.frame_previous, b);
+    FakePython::put_at<uintptr_t>(a, layout->frame_previous, b);
     Walked skipped = walk<SafeReader>(b, 8);
     CHECK(skipped.status == WalkStatus::BadFrame);
     CHECK(skipped.functions.empty());
@@ -108,9 +154,11 @@ TEST_CASE("frame walk: a cycle ends as a bad frame after bounded steps", "[pytho
 
 TEST_CASE("frame walk: a code pointer that is not a code object stops the walk", "[python]")
 {
+    UsingLayout layout(*GENERATE(every_layout()));
+    INFO("CPython 3." << layout->minor);
     FakePython& py = fake_python();
     Chain c = three_frames(py);
-    FakePython::put_at<uintptr_t>(c.root, kLayout311.frame_code, py.ascii("not code"));
+    FakePython::put_at<uintptr_t>(c.root, layout->frame_code, py.code_word(py.ascii("not code")));
     Walked w = walk<PlainReader>(c.leaf);
     CHECK(w.status == WalkStatus::BadFrame);
     CHECK(w.functions == std::vector<std::string>{"leaf", "helper"});
@@ -118,13 +166,12 @@ TEST_CASE("frame walk: a code pointer that is not a code object stops the walk",
 
 TEST_CASE("frame walk: an unmapped frame is a bad frame for the safe reader", "[python]")
 {
+    UsingLayout layout(*GENERATE(every_layout()));
+    INFO("CPython 3." << layout->minor);
     FakePython& py = fake_python();
-    void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    REQUIRE(page != MAP_FAILED);
-    REQUIRE(munmap(page, 4096) == 0);
+    uintptr_t page = unmapped_page();
     Chain c = three_frames(py);
-    FakePython::put_at<uintptr_t>(c.middle, kLayout311.frame_previous,
-                                  reinterpret_cast<uintptr_t>(page));
+    FakePython::put_at<uintptr_t>(c.middle, layout->frame_previous, page);
     Walked w = walk<SafeReader>(c.leaf);
     CHECK(w.status == WalkStatus::BadFrame);
     CHECK(w.functions == std::vector<std::string>{"leaf", "helper"});
@@ -132,6 +179,8 @@ TEST_CASE("frame walk: an unmapped frame is a bad frame for the safe reader", "[
 
 TEST_CASE("frame walk: incomplete frames are skipped unless a generator owns them", "[python]")
 {
+    UsingLayout layout(*GENERATE(every_layout()));
+    INFO("CPython 3." << layout->minor);
     FakePython& py = fake_python();
     uintptr_t file = py.ascii("gen.py");
     uintptr_t caller = py.frame(py.code(py.ascii("caller"), file, 1), 0, 3);
@@ -139,12 +188,79 @@ TEST_CASE("frame walk: incomplete frames are skipped unless a generator owns the
     uintptr_t starting = py.code(py.ascii("starting"), file, 50, 16, 2);
     uintptr_t incomplete = py.frame(starting, caller, 1);
     CHECK(walk<PlainReader>(incomplete).functions == std::vector<std::string>{"caller"});
-    uintptr_t generator = py.frame(starting, caller, 1, kLayout311.frame_owned_by_generator);
+    uintptr_t generator = py.frame(starting, caller, 1, layout->frame_owned_by_generator);
     CHECK(walk<PlainReader>(generator).functions == std::vector<std::string>{"starting", "caller"});
-    // A frame not started yet (prev_instr before the first instruction) shows its first line.
+    // At its first traceable unit the frame is complete whoever owns it.
+    uintptr_t traceable = py.frame(starting, caller, 2);
+    CHECK(walk<SafeReader>(traceable).functions == std::vector<std::string>{"starting", "caller"});
+    // A frame not started yet (instruction before the first one) shows its first line.
     uintptr_t fresh = py.frame(py.code(py.ascii("fresh"), file, 70), caller, -1,
-                               kLayout311.frame_owned_by_generator);
+                               layout->frame_owned_by_generator);
     CHECK(walk<PlainReader>(fresh).lines == std::vector<uint32_t>{70, 5});
+}
+
+TEST_CASE("frame walk: shim frames are skipped without looking at their code", "[python]")
+{
+    UsingLayout layout(*GENERATE(layouts_with_shims()));
+    INFO("CPython 3." << layout->minor);
+    FakePython& py = fake_python();
+    uintptr_t file = py.ascii("shim.py");
+    uintptr_t root = py.frame(py.code(py.ascii("main"), file, 1), 0, 2);
+    uintptr_t leaf_code = py.code(py.ascii("leaf"), file, 20);
+    for (uint8_t owner : shim_owners(*layout)) {
+        INFO("owner " << int{owner});
+        // What the shim's f_executable holds: None (an object that is not code), or nothing.
+        for (uintptr_t garbage : {uintptr_t{0}, py.ascii("None"), uintptr_t{0x10}}) {
+            uintptr_t shim = py.frame(leaf_code, root, 0, owner);
+            FakePython::put_at<uintptr_t>(shim, layout->frame_code, py.code_word(garbage));
+            uintptr_t leaf = py.frame(leaf_code, shim, 3);
+            for (const Walked& w : {walk<PlainReader>(leaf), walk<SafeReader>(leaf)}) {
+                CHECK(w.status == WalkStatus::Ok);
+                CHECK(w.functions == std::vector<std::string>{"leaf", "main"});
+                CHECK(w.lines == std::vector<uint32_t>{24, 4});
+            }
+            // A shim at the top of the stack (C calling into Python) is skipped too.
+            CHECK(walk<PlainReader>(shim).functions == std::vector<std::string>{"main"});
+        }
+        // Next to None there may be nothing mapped at all: the safe walker does not notice.
+        uintptr_t shim = py.frame(leaf_code, root, 0, owner);
+        FakePython::put_at<uintptr_t>(shim, layout->frame_code, unmapped_page());
+        uintptr_t leaf = py.frame(leaf_code, shim, 3);
+        Walked w = walk<SafeReader>(leaf);
+        CHECK(w.status == WalkStatus::Ok);
+        CHECK(w.functions == std::vector<std::string>{"leaf", "main"});
+    }
+    // The owner below the shims is a frame like any other: its bad code pointer is a bad frame.
+    uintptr_t not_shim =
+        py.frame(leaf_code, root, 0, static_cast<uint8_t>(layout->frame_owned_by_shim - 1));
+    FakePython::put_at<uintptr_t>(not_shim, layout->frame_code, py.ascii("None"));
+    Walked w = walk<PlainReader>(py.frame(leaf_code, not_shim, 3));
+    CHECK(w.status == WalkStatus::BadFrame);
+    CHECK(w.functions == std::vector<std::string>{"leaf"});
+}
+
+TEST_CASE("frame walk: a tagged code pointer reads the code object under the tag", "[python]")
+{
+    UsingLayout layout(*GENERATE(&kLayout314, &kLayout315));
+    INFO("CPython 3." << layout->minor);
+    REQUIRE(layout->frame_code_tag_bits == 3);
+    FakePython& py = fake_python();
+    uintptr_t file = py.ascii("tagged.py");
+    uintptr_t root_code = py.code(py.ascii("main"), file, 1);
+    uintptr_t leaf_code = py.code(py.ascii("leaf"), file, 20);
+    for (uintptr_t tag : {0, 1, 2, 3}) {
+        INFO("tag " << tag);
+        uintptr_t root = py.frame(root_code, 0, 2);
+        uintptr_t leaf = py.frame(leaf_code, root, 5);
+        FakePython::put_at<uintptr_t>(root, layout->frame_code, root_code | tag);
+        FakePython::put_at<uintptr_t>(leaf, layout->frame_code, leaf_code | tag);
+        for (const Walked& w : {walk<PlainReader>(leaf), walk<SafeReader>(leaf)}) {
+            CHECK(w.status == WalkStatus::Ok);
+            CHECK(w.functions == std::vector<std::string>{"leaf", "main"});
+            CHECK(w.lines == std::vector<uint32_t>{26, 4});
+            CHECK(w.codes == std::vector<uintptr_t>{leaf_code, root_code});
+        }
+    }
 }
 
 namespace {
@@ -157,25 +273,30 @@ struct FakeThreads {
 
 FakeThreads install_threads(FakePython& py, const std::vector<std::pair<long, uintptr_t>>& threads)
 {
-    const Layout& l = kLayout311;
     FakeThreads result;
-    result.interp = reinterpret_cast<uintptr_t>(py.object(64));
-    FakePython::put_at<uintptr_t>(py.runtime(), l.runtime_interpreters_head, result.interp);
-    uintptr_t previous = 0;
+    result.interp = py.interpreter();
+    py.set_main_interpreter(result.interp);
     for (auto [tid, top] : threads) {
-        auto tstate = reinterpret_cast<uintptr_t>(py.object(l.tstate_size));
-        auto cframe = reinterpret_cast<uintptr_t>(py.object(16));
-        FakePython::put_at<uintptr_t>(cframe, l.current_frame, top);
-        FakePython::put_at<uintptr_t>(tstate, l.tstate_interp, result.interp);
-        FakePython::put_at<uintptr_t>(tstate, l.tstate_cframe, cframe);
-        FakePython::put_at<long>(tstate, l.tstate_native_thread_id, tid);
-        if (previous != 0) {
-            FakePython::put_at<uintptr_t>(previous, l.tstate_next, tstate);
-        } else {
-            FakePython::put_at<uintptr_t>(result.interp, l.interp_threads_head, tstate);
-        }
-        previous = tstate;
-        result.tstates.push_back(tstate);
+        result.tstates.push_back(py.thread_state(result.interp, tid, top));
+    }
+    py.set_threads(result.interp, result.tstates);
+    return result;
+}
+
+std::vector<std::string> names(const RawFrame* frames, long count)
+{
+    std::vector<std::string> result;
+    for (long i = 0; i < count; ++i) {
+        result.emplace_back(frames[i].code->function);
+    }
+    return result;
+}
+
+std::vector<uint32_t> lines(const RawFrame* frames, long count)
+{
+    std::vector<uint32_t> result;
+    for (long i = 0; i < count; ++i) {
+        result.push_back(frames[i].line);
     }
     return result;
 }
@@ -184,13 +305,17 @@ FakeThreads install_threads(FakePython& py, const std::vector<std::pair<long, ui
 
 TEST_CASE("thread reader: lists threads and reads their stacks through safe reads", "[python]")
 {
+    UsingLayout layout(*GENERATE(every_layout()));
+    INFO("CPython 3." << layout->minor);
     FakePython& py = fake_python();
     Chain c = three_frames(py);
     FakeThreads fake = install_threads(py, {{101, c.leaf}, {102, 0}});
     ThreadRef threads[8];
     REQUIRE(list_threads(threads, 8) == 2);
+    CHECK(threads[0].tstate == fake.tstates[0]);
     CHECK(threads[0].native_tid == 101);
     CHECK(threads[0].top_frame == c.leaf);
+    CHECK(threads[1].tstate == fake.tstates[1]);
     CHECK(threads[1].native_tid == 102);
     CHECK(threads[1].top_frame == 0);
     CHECK(list_threads(threads, 1) == 1);
@@ -204,22 +329,22 @@ TEST_CASE("thread reader: lists threads and reads their stacks through safe read
 
     SECTION("a thread state reused by another thread is refused")
     {
-        FakePython::put_at<long>(fake.tstates[0], kLayout311.tstate_native_thread_id, 999);
+        FakePython::put_at<long>(fake.tstates[0], layout->tstate_native_thread_id, 999);
         CHECK(read_thread_stack(threads[0], frames, 8) == -1);
     }
     SECTION("a thread list with a cycle is refused")
     {
-        FakePython::put_at<uintptr_t>(fake.tstates[1], kLayout311.tstate_next, fake.tstates[0]);
+        FakePython::put_at<uintptr_t>(fake.tstates[1], layout->tstate_next, fake.tstates[0]);
         CHECK(list_threads(threads, 8) == -1);
     }
     SECTION("a thread state of another interpreter is refused")
     {
-        FakePython::put_at<uintptr_t>(fake.tstates[1], kLayout311.tstate_interp, 0x1000);
+        FakePython::put_at<uintptr_t>(fake.tstates[1], layout->tstate_interp, 0x1000);
         CHECK(list_threads(threads, 8) == -1);
     }
     SECTION("a broken frame chain is refused")
     {
-        FakePython::put_at<uintptr_t>(c.middle, kLayout311.frame_code, 0x10);
+        FakePython::put_at<uintptr_t>(c.middle, layout->frame_code, 0x10);
         CHECK(read_thread_stack(threads[0], frames, 8) == -1);
     }
     SECTION("the stack-capture failpoint makes reads fail")
@@ -231,9 +356,53 @@ TEST_CASE("thread reader: lists threads and reads their stacks through safe read
     }
     SECTION("no interpreter yet: no threads")
     {
-        FakePython::put_at<uintptr_t>(py.runtime(), kLayout311.runtime_interpreters_head, 0);
+        FakePython::put_at<uintptr_t>(py.runtime(), layout->runtime_interpreters_head, 0);
         CHECK(list_threads(threads, 8) == 0);
     }
+}
+
+TEST_CASE("thread reader: two threads running Python are both found with their stacks", "[python]")
+{
+    UsingLayout layout(*GENERATE(every_layout()));
+    INFO("CPython 3." << layout->minor);
+    FakePython& py = fake_python();
+    Chain first = three_frames(py);
+    uintptr_t file = py.ascii("worker.py");
+    uintptr_t run = py.frame(py.code(py.ascii("Thread.run"), file, 100), 0, 4);
+    uintptr_t work = py.frame(py.code(py.ascii("work"), file, 200), run, 9);
+    FakeThreads fake = install_threads(py, {{301, first.leaf}, {302, work}});
+    ThreadRef threads[8];
+    REQUIRE(list_threads(threads, 8) == 2);
+    CHECK(threads[0].native_tid == 301);
+    CHECK(threads[0].top_frame == first.leaf);
+    CHECK(threads[1].native_tid == 302);
+    CHECK(threads[1].top_frame == work);
+
+    RawFrame frames[8];
+    long count = read_thread_stack(threads[0], frames, 8);
+    CHECK(names(frames, count) == std::vector<std::string>{"leaf", "helper", "main"});
+    CHECK(lines(frames, count) == std::vector<uint32_t>{28, 11, 4});
+    count = read_thread_stack(threads[1], frames, 8);
+    CHECK(names(frames, count) == std::vector<std::string>{"work", "Thread.run"});
+    CHECK(lines(frames, count) == std::vector<uint32_t>{210, 105});
+
+    // The list's head and count (interp_threads_count) tell whether it changed since.
+    CHECK_FALSE(thread_list_changed());
+    FakePython::put_at<long>(fake.interp, layout->interp_threads_count, 3);
+    CHECK(thread_list_changed());
+    FakePython::put_at<long>(fake.interp, layout->interp_threads_count, 2);
+    CHECK_FALSE(thread_list_changed());
+    // A new thread state pushed at the head.
+    uintptr_t newcomer = py.thread_state(fake.interp, 303, 0);
+    py.set_threads(fake.interp, {newcomer, fake.tstates[0], fake.tstates[1]});
+    CHECK(thread_list_changed());
+    REQUIRE(list_threads(threads, 8) == 3);
+    CHECK(threads[0].native_tid == 303);
+    CHECK(threads[2].native_tid == 302);
+    CHECK_FALSE(thread_list_changed());
+    // A listing cut short is never taken as complete.
+    REQUIRE(list_threads(threads, 2) == 2);
+    CHECK(thread_list_changed());
 }
 
 TEST_CASE("capture: a process without Python gets no frames", "[python]")
@@ -246,24 +415,21 @@ TEST_CASE("capture: a process without Python gets no frames", "[python]")
 namespace {
 
 // A fake _PyStackChunk {previous, size, top, data[]} of `size` bytes, never freed (the code
-// cache outlives the tests).
+// cache outlives the tests). Frames are laid out with the fake interpreter's layout.
 struct FakeChunk {
     uintptr_t base;
     size_t size;
     size_t used = 24;  // bytes from base: the header, then frames
 
     // A frame pushed on this chunk, as _PyThreadState_PushFrame does.
-    uintptr_t push(uintptr_t code, uintptr_t previous, long unit, size_t locals = 3)
+    uintptr_t
+    push(uintptr_t code, uintptr_t previous, long unit, size_t locals = 3, uint8_t owner = 0)
     {
-        const Layout& l = kLayout311;
+        FakePython& py = fake_python();
         uintptr_t frame = base + used;
-        used += l.frame_size + locals * 8;
+        used += py.layout().frame_size + locals * 8;
         REQUIRE(used <= size);
-        std::memset(reinterpret_cast<void*>(frame), 0, l.frame_size);
-        FakePython::put_at<uintptr_t>(frame, l.frame_code, code);
-        FakePython::put_at<uintptr_t>(frame, l.frame_previous, previous);
-        FakePython::put_at<uintptr_t>(frame, l.frame_instr,
-                                      code + l.code_code_adaptive + unit * 2);
+        py.fill_frame(frame, code, previous, unit, owner);
         return frame;
     }
     // The saved top of a chunk that is no longer the current one (in pointers from data[0]).
@@ -286,19 +452,10 @@ FakeChunk new_chunk(size_t size = 16 * 1024)
 // Makes `chunk` the thread's current data-stack chunk, its top after the last frame pushed.
 void set_datastack(uintptr_t tstate, const FakeChunk& chunk)
 {
-    const size_t at = kLayout311.tstate_datastack_chunk;
+    const size_t at = fake_python().layout().tstate_datastack_chunk;
     FakePython::put_at<uintptr_t>(tstate, at, chunk.base);
     FakePython::put_at<uintptr_t>(tstate, at + 8, chunk.base + chunk.used);
     FakePython::put_at<uintptr_t>(tstate, at + 16, chunk.base + chunk.size);
-}
-
-std::vector<std::string> names(const RawFrame* frames, long count)
-{
-    std::vector<std::string> result;
-    for (long i = 0; i < count; ++i) {
-        result.emplace_back(frames[i].code->function);
-    }
-    return result;
 }
 
 // A recursion `depth` deep in one chunk: f at unit 3, the root g at unit 1.
@@ -318,6 +475,8 @@ uintptr_t recursion(FakePython& py, FakeChunk& chunk, size_t depth, uintptr_t be
 TEST_CASE("thread reader: frames in the current data-stack chunk are read from one copy",
           "[python]")
 {
+    UsingLayout layout(*GENERATE(every_layout()));
+    INFO("CPython 3." << layout->minor);
     FakePython& py = fake_python();
     FakeChunk chunk = new_chunk();
     uintptr_t top = recursion(py, chunk, 36);
@@ -340,18 +499,109 @@ TEST_CASE("thread reader: frames in the current data-stack chunk are read from o
     SECTION("a cycle inside the chunk is refused")
     {
         uintptr_t root = chunk.base + 24;
-        FakePython::put_at<uintptr_t>(root, kLayout311.frame_previous, top);
+        FakePython::put_at<uintptr_t>(root, layout->frame_previous, top);
         CHECK(read_thread_stack(thread, frames, 64) == -1);
     }
     SECTION("a code pointer that is not a code object is refused")
     {
-        FakePython::put_at<uintptr_t>(chunk.base + 24, kLayout311.frame_code, py.ascii("x"));
+        FakePython::put_at<uintptr_t>(chunk.base + 24, layout->frame_code,
+                                      py.code_word(py.ascii("x")));
         CHECK(read_thread_stack(thread, frames, 64) == -1);
+    }
+}
+
+TEST_CASE("thread reader: shim frames are skipped without looking at their code", "[python]")
+{
+    UsingLayout layout(*GENERATE(layouts_with_shims()));
+    INFO("CPython 3." << layout->minor);
+    FakePython& py = fake_python();
+    uintptr_t file = py.ascii("entry.py");
+    uintptr_t main_code = py.code(py.ascii("main"), file, 1);
+    uintptr_t callback_code = py.code(py.ascii("callback"), file, 30);
+    for (uint8_t owner : shim_owners(*layout)) {
+        INFO("owner " << int{owner});
+        for (uintptr_t garbage : {uintptr_t{0}, py.ascii("None"), unmapped_page()}) {
+            // main calls into C, which calls back into Python through an entry frame.
+            FakeChunk chunk = new_chunk();
+            uintptr_t root = chunk.push(main_code, 0, 2);
+            uintptr_t shim = chunk.push(0, root, 0, 0, owner);
+            FakePython::put_at<uintptr_t>(shim, layout->frame_code, py.code_word(garbage));
+            uintptr_t top = chunk.push(callback_code, shim, 4);
+            FakeThreads fake = install_threads(py, {{401, top}, {402, shim}});
+            set_datastack(fake.tstates[0], chunk);
+            set_datastack(fake.tstates[1], chunk);
+            ThreadRef threads[4];
+            REQUIRE(list_threads(threads, 4) == 2);
+            RawFrame frames[8];
+            long count = read_thread_stack(threads[0], frames, 8);
+            CHECK(names(frames, count) == std::vector<std::string>{"callback", "main"});
+            CHECK(lines(frames, count) == std::vector<uint32_t>{35, 4});
+            // The entry frame at the top of the stack: skipped too.
+            count = read_thread_stack(threads[1], frames, 8);
+            CHECK(names(frames, count) == std::vector<std::string>{"main"});
+            // A shim on the heap, outside the copied chunk, is read alone and skipped alike.
+            uintptr_t heap_shim = py.frame(0, root, 0, owner);
+            FakePython::put_at<uintptr_t>(heap_shim, layout->frame_code, py.code_word(garbage));
+            FakePython::put_at<uintptr_t>(top, layout->frame_previous, heap_shim);
+            count = read_thread_stack(threads[0], frames, 8);
+            CHECK(names(frames, count) == std::vector<std::string>{"callback", "main"});
+        }
+    }
+}
+
+namespace sciagraph::core::python::detail {
+void remote_read_hook_for_testing(void (*hook)()) noexcept;
+}
+
+namespace {
+// The f_executable word the hook below retags between the copy and the second look.
+uintptr_t g_tagged_word = 0;
+
+void toggle_tag()
+{
+    auto* word = reinterpret_cast<uintptr_t*>(g_tagged_word);
+    *word ^= 1;
+}
+}  // namespace
+
+TEST_CASE("thread reader: a tagged code pointer reads the code object under the tag", "[python]")
+{
+    UsingLayout layout(*GENERATE(&kLayout314, &kLayout315));
+    INFO("CPython 3." << layout->minor);
+    FakePython& py = fake_python();
+    uintptr_t file = py.ascii("tagged.py");
+    uintptr_t main_code = py.code(py.ascii("main"), file, 1);
+    uintptr_t leaf_code = py.code(py.ascii("leaf"), file, 20);
+    for (uintptr_t tag : {0, 1, 2, 3}) {
+        INFO("tag " << tag);
+        FakeChunk chunk = new_chunk();
+        uintptr_t root = chunk.push(main_code, 0, 2);
+        uintptr_t top = chunk.push(leaf_code, root, 5);
+        FakePython::put_at<uintptr_t>(root, layout->frame_code, main_code | tag);
+        FakePython::put_at<uintptr_t>(top, layout->frame_code, leaf_code | tag);
+        FakeThreads fake = install_threads(py, {{501, top}});
+        set_datastack(fake.tstates[0], chunk);
+        ThreadRef thread{fake.tstates[0], 501, top};
+        RawFrame frames[8];
+        long count = read_thread_stack(thread, frames, 8);
+        CHECK(names(frames, count) == std::vector<std::string>{"leaf", "main"});
+        CHECK(lines(frames, count) == std::vector<uint32_t>{26, 4});
+        // The tag changing between the two looks at the top (the reference made strong or
+        // deferred) is not a move of the stack: the same code object runs.
+        uint64_t moved_before = remote_reads_moved();
+        g_tagged_word = top + layout->frame_code;
+        python::detail::remote_read_hook_for_testing(toggle_tag);
+        count = read_thread_stack(thread, frames, 8);
+        python::detail::remote_read_hook_for_testing(nullptr);
+        CHECK(names(frames, count) == std::vector<std::string>{"leaf", "main"});
+        CHECK(remote_reads_moved() == moved_before);
     }
 }
 
 TEST_CASE("thread reader: generator frames and older chunks are read outside the copy", "[python]")
 {
+    UsingLayout layout(*GENERATE(every_layout()));
+    INFO("CPython 3." << layout->minor);
     FakePython& py = fake_python();
     uintptr_t file = py.ascii("outside.py");
     FakeChunk older = new_chunk();
@@ -359,8 +609,8 @@ TEST_CASE("thread reader: generator frames and older chunks are read outside the
     FakeChunk current = new_chunk();
     older.seal(current.base);
     // A coroutine frame (owned by its generator object, on the heap) between the chunks.
-    uintptr_t coroutine = py.frame(py.code(py.ascii("coro"), file, 30), bottom, 2,
-                                   kLayout311.frame_owned_by_generator);
+    uintptr_t coroutine =
+        py.frame(py.code(py.ascii("coro"), file, 30), bottom, 2, layout->frame_owned_by_generator);
     uintptr_t caller = current.push(py.code(py.ascii("caller"), file, 40), coroutine, 5);
     uintptr_t top = current.push(py.code(py.ascii("leaf"), file, 50), caller, 0);
     FakeThreads fake = install_threads(py, {{202, top}});
@@ -379,10 +629,6 @@ TEST_CASE("thread reader: generator frames and older chunks are read outside the
     }
 }
 
-namespace sciagraph::core::python::detail {
-void remote_read_hook_for_testing(void (*hook)()) noexcept;
-}
-
 namespace {
 // The fake thread's current frame, flipped by the hook between the copy and the second look.
 std::atomic<uintptr_t>* g_current = nullptr;
@@ -397,21 +643,20 @@ void flip_top()
 
 TEST_CASE("thread reader: a thread whose top keeps moving still gives valid stacks", "[python]")
 {
+    UsingLayout layout(*GENERATE(every_layout()));
+    INFO("CPython 3." << layout->minor);
     FakePython& py = fake_python();
     FakeChunk chunk = new_chunk();
     uintptr_t deep = recursion(py, chunk, 12);
     uintptr_t shallow = chunk.base + 24;  // the root frame alone
     FakeThreads fake = install_threads(py, {{203, deep}});
     set_datastack(fake.tstates[0], chunk);
-    uintptr_t cframe = 0;
-    std::memcpy(&cframe, reinterpret_cast<void*>(fake.tstates[0] + kLayout311.tstate_cframe),
-                sizeof cframe);
+    uintptr_t slot = py.current_frame_slot(fake.tstates[0]);
     // The "thread" pushes and pops as fast as it can, as fib() does.
     std::atomic<bool> stop{false};
     std::atomic<uint64_t> flips{0};
     std::thread runner([&] {
-        auto* current =
-            reinterpret_cast<std::atomic<uintptr_t>*>(cframe + kLayout311.current_frame);
+        auto* current = reinterpret_cast<std::atomic<uintptr_t>*>(slot);
         for (uint64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
             current->store(i % 2 == 0 ? shallow : deep, std::memory_order_relaxed);
             flips.store(i, std::memory_order_relaxed);
@@ -439,16 +684,15 @@ TEST_CASE("thread reader: a thread whose top keeps moving still gives valid stac
 
 TEST_CASE("thread reader: a top that moved on both tries is taken and counted", "[python]")
 {
+    UsingLayout layout(*GENERATE(every_layout()));
+    INFO("CPython 3." << layout->minor);
     FakePython& py = fake_python();
     FakeChunk chunk = new_chunk();
     uintptr_t deep = recursion(py, chunk, 8);
     uintptr_t shallow = chunk.base + 24;
     FakeThreads fake = install_threads(py, {{204, deep}});
     set_datastack(fake.tstates[0], chunk);
-    uintptr_t cframe = 0;
-    std::memcpy(&cframe, reinterpret_cast<void*>(fake.tstates[0] + kLayout311.tstate_cframe),
-                sizeof cframe);
-    g_current = reinterpret_cast<std::atomic<uintptr_t>*>(cframe + kLayout311.current_frame);
+    g_current = reinterpret_cast<std::atomic<uintptr_t>*>(py.current_frame_slot(fake.tstates[0]));
     g_flip[0] = deep;
     g_flip[1] = shallow;
     g_flips = 0;
@@ -469,7 +713,7 @@ TEST_CASE("thread reader: a top that moved on both tries is taken and counted", 
     CHECK(remote_reads_moved() == moved_after);
 
     // A moving top does not excuse a frame that fails its checks.
-    FakePython::put_at<uintptr_t>(shallow, kLayout311.frame_code, py.ascii("not code"));
+    FakePython::put_at<uintptr_t>(shallow, layout->frame_code, py.code_word(py.ascii("not code")));
     python::detail::remote_read_hook_for_testing(flip_top);
     CHECK(read_thread_stack(thread, frames, 16) == -1);
     python::detail::remote_read_hook_for_testing(nullptr);

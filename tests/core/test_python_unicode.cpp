@@ -6,6 +6,7 @@
 #include <rapidcheck.h>
 #include <rapidcheck/catch.h>
 
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,26 @@ TEST_CASE("unicode: compact str objects are copied into the arena", "[python]")
     CHECK(copy(py.ascii("")) == "");
     std::string long_name(kMaxNameChars + 100, 'x');
     CHECK(copy(py.ascii(long_name)) == std::string(kMaxNameChars, 'x'));
+}
+
+TEST_CASE("unicode: str objects of every version are copied with its layout", "[python]")
+{
+    // 3.11's PyASCIIObject has wstr (48 bytes, compact 72); 3.12 on do not (40, 56).
+    fakes::UsingLayout layout(
+        *GENERATE(from_range(std::begin(fakes::kEveryLayout), std::end(fakes::kEveryLayout))));
+    INFO("CPython 3." << layout->minor);
+    auto& py = fake_python();
+    auto copy_with = [&](uintptr_t str) {
+        const char* text =
+            copy_unicode_to_arena(&PlainReader::read, str, *layout, py.unicode_type());
+        return text != nullptr ? std::string(text) : std::string("(null)");
+    };
+    CHECK(copy_with(py.ascii("module.function")) == "module.function");
+    CHECK(copy_with(py.str(U"na\u00efve", 1)) == "na\xc3\xafve");
+    CHECK(copy_with(py.str(U"\u0394t", 2)) == "\xce\x94t");
+    CHECK(copy_with(py.str(U"\U0001d11e", 4)) == "\xf0\x9d\x84\x9e");
+    CHECK(copy_with(py.ascii("")) == "");
+    CHECK(copy_with(py.bytes({'x'})) == "(null)");
 }
 
 TEST_CASE("unicode: what is not a compact str is refused", "[python]")
