@@ -28,10 +28,9 @@ enum class Failpoint : unsigned {
 
 inline constexpr std::array<std::string_view, static_cast<size_t>(Failpoint::Count)>
     kFailpointNames = {
-        "startup-check",  "layout-check",  "arena-map",    "alloc-hook",
-        "stack-capture",  "sampler-start", "sampler-read", "dump-write",
-        "dump-disk-full", "fork-handler",  "table-full",   "sampler-fd-table",
-        "wrong-offsets",
+        "startup-check", "layout-check",     "arena-map",     "alloc-hook",     "stack-capture",
+        "sampler-start", "sampler-read",     "dump-write",    "dump-disk-full", "fork-handler",
+        "table-full",    "sampler-fd-table", "wrong-offsets",
 };
 
 }  // namespace sciagraph::core

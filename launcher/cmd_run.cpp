@@ -220,9 +220,9 @@ int run_run(const RunOptions& options,
 
         std::optional<CoreEnvironment> core_env;
         if (core) {
-            core_env = CoreEnvironment{core->library.string(),
-                                       (output / "raw").string(), core_settings_value(settings),
-                                       static_cast<long>(::getpid())};
+            core_env =
+                CoreEnvironment{core->library.string(), (output / "raw").string(),
+                                core_settings_value(settings), static_cast<long>(::getpid())};
             log::debug("LD_PRELOAD={} {}={}", core->library.string(), kCoreSettingsVar,
                        core_env->core_settings);
         }

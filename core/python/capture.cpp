@@ -46,11 +46,11 @@ size_t capture_current_thread(RawFrame* out, size_t max) noexcept
     if (tstate == 0) {
         return 0;
     }
-    uintptr_t holder = frame_holder(
-        *layout, tstate,
-        layout->frame_in_tstate
-            ? 0
-            : *reinterpret_cast<const uintptr_t*>(tstate + layout->tstate_cframe));
+    uintptr_t holder =
+        frame_holder(*layout, tstate,
+                     layout->frame_in_tstate
+                         ? 0
+                         : *reinterpret_cast<const uintptr_t*>(tstate + layout->tstate_cframe));
     if (holder == 0) {
         return 0;
     }

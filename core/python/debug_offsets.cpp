@@ -91,11 +91,11 @@ const char* layout_from_debug_offsets(const unsigned char* published,
     l.tstate_thread_id = value(map.tstate_thread_id);
     l.tstate_native_thread_id = value(map.tstate_native_thread_id);
     l.tstate_datastack_chunk = value(map.tstate_datastack_chunk);
-    l.tstate_size = round_up8(
-        furthest(end_of(l.tstate_prev, 8), end_of(l.tstate_next, 8), end_of(l.tstate_interp, 8),
-                 end_of(l.current_frame, 8), end_of(l.tstate_thread_id, 8),
-                 end_of(l.tstate_native_thread_id, 8),
-                 end_of(l.tstate_datastack_chunk, 8 + kDatastackTail)));
+    l.tstate_size =
+        round_up8(furthest(end_of(l.tstate_prev, 8), end_of(l.tstate_next, 8),
+                           end_of(l.tstate_interp, 8), end_of(l.current_frame, 8),
+                           end_of(l.tstate_thread_id, 8), end_of(l.tstate_native_thread_id, 8),
+                           end_of(l.tstate_datastack_chunk, 8 + kDatastackTail)));
     l.frame_previous = value(map.frame_previous);
     l.frame_code = value(map.frame_executable);
     l.frame_instr = value(map.frame_instr_ptr);
@@ -112,22 +112,21 @@ const char* layout_from_debug_offsets(const unsigned char* published,
         l.code_code_adaptive - (table.code_code_adaptive - table.code_firsttraceable);
     l.code_header_size = round_up8(
         furthest(end_of(l.object_type, 8), end_of(l.var_size, 8), end_of(l.code_filename, 8),
-                 end_of(l.code_name, 8), end_of(l.code_qualname, 8),
-                 end_of(l.code_linetable, 8), end_of(l.code_firstlineno, 4),
-                 end_of(l.code_firsttraceable, 4)));
+                 end_of(l.code_name, 8), end_of(l.code_qualname, 8), end_of(l.code_linetable, 8),
+                 end_of(l.code_firstlineno, 4), end_of(l.code_firsttraceable, 4)));
     l.unicode_state = value(map.unicode_state);
     l.unicode_length = value(map.unicode_length);
     l.unicode_ascii_size = value(map.unicode_ascii_size);
     l.unicode_compact_size = l.unicode_ascii_size + kCompactExtra;
 
-    bool fits = !too_large && l.tstate_size <= kThreadWindow &&
-                furthest(end_of(l.frame_code, 8), end_of(l.frame_previous, 8),
-                         end_of(l.frame_instr, 8), end_of(l.frame_owner, 1)) <= l.frame_size &&
-                l.frame_size <= kFrameWindow && l.code_header_size <= kCodeWindow &&
-                l.code_code_adaptive > table.code_code_adaptive - table.code_firsttraceable &&
-                furthest(end_of(l.unicode_state, 4), end_of(l.unicode_length, 8)) <=
-                    l.unicode_ascii_size &&
-                l.unicode_compact_size <= kStringWindow && l.bytes_data >= end_of(l.var_size, 8);
+    bool fits =
+        !too_large && l.tstate_size <= kThreadWindow &&
+        furthest(end_of(l.frame_code, 8), end_of(l.frame_previous, 8), end_of(l.frame_instr, 8),
+                 end_of(l.frame_owner, 1)) <= l.frame_size &&
+        l.frame_size <= kFrameWindow && l.code_header_size <= kCodeWindow &&
+        l.code_code_adaptive > table.code_code_adaptive - table.code_firsttraceable &&
+        furthest(end_of(l.unicode_state, 4), end_of(l.unicode_length, 8)) <= l.unicode_ascii_size &&
+        l.unicode_compact_size <= kStringWindow && l.bytes_data >= end_of(l.var_size, 8);
     if (!fits) {
         return "publishes offsets outside what sciagraph reads (_Py_DebugOffsets)";
     }

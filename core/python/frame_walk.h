@@ -57,7 +57,8 @@ inline FrameKind describe_frame(const Layout& layout,
         // The interpreter's own entry frames (3.12+): their f_executable may be None.
         return FrameKind::Incomplete;
     }
-    uintptr_t code = frame_code_object(layout, load_field<uintptr_t>(frame_image, layout.frame_code));
+    uintptr_t code =
+        frame_code_object(layout, load_field<uintptr_t>(frame_image, layout.frame_code));
     auto instr = load_field<uintptr_t>(frame_image, layout.frame_instr);
     if (code_image == nullptr ||
         load_field<uintptr_t>(code_image, layout.object_type) != symbols().code_type) {
@@ -68,8 +69,7 @@ inline FrameKind describe_frame(const Layout& layout,
     // _PyFrame_IsIncomplete: a frame still running its prologue (COPY_FREE_VARS,
     // MAKE_CELL...) is invisible to Python; skip it as PyEval_GetFrame does.
     if (owner != layout.frame_owned_by_generator &&
-        static_cast<intptr_t>(instr - first_instr) <
-            static_cast<intptr_t>(first_traceable) * 2) {
+        static_cast<intptr_t>(instr - first_instr) < static_cast<intptr_t>(first_traceable) * 2) {
         return FrameKind::Incomplete;
     }
     CodeKey key{code, load_field<uintptr_t>(code_image, layout.code_qualname),
@@ -113,8 +113,8 @@ walk_frames(const Layout& layout, uintptr_t frame, size_t max, Sink&& sink, size
             frame_code_object(layout, load_field<uintptr_t>(frame_image, layout.frame_code));
         auto previous = load_field<uintptr_t>(frame_image, layout.frame_previous);
         // A shim frame's code is not looked at (3.13+: None, whose neighbours may be unmapped).
-        bool shim = load_field<uint8_t>(frame_image, layout.frame_owner) >=
-                    layout.frame_owned_by_shim;
+        bool shim =
+            load_field<uint8_t>(frame_image, layout.frame_owner) >= layout.frame_owned_by_shim;
         const unsigned char* code_image =
             previous != frame && !shim ? Reader::view(code_buffer, code, layout.code_header_size)
                                        : nullptr;

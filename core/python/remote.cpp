@@ -59,10 +59,9 @@ bool read_thread_image(const Layout& layout, uintptr_t tstate, ThreadImage& imag
 // (3.11/3.12), or the thread state itself (3.13+). 0: the thread runs no Python now.
 uintptr_t frame_holder_of(const Layout& layout, uintptr_t tstate, const ThreadImage& image) noexcept
 {
-    return frame_holder(layout, tstate,
-                        layout.frame_in_tstate
-                            ? 0
-                            : load_field<uintptr_t>(image.bytes, layout.tstate_cframe));
+    return frame_holder(
+        layout, tstate,
+        layout.frame_in_tstate ? 0 : load_field<uintptr_t>(image.bytes, layout.tstate_cframe));
 }
 
 // The top frame of the thread at `tstate`, whose state is in `image`: holder->current_frame.
@@ -368,8 +367,8 @@ bool StackRead::collect(size_t cap, bool& capped) noexcept
         record.address = frame;
         record.code_index = kNoCode;
         if (load_field<uint8_t>(record.image, layout_.frame_owner) < layout_.frame_owned_by_shim) {
-            uintptr_t code = frame_code_object(
-                layout_, load_field<uintptr_t>(record.image, layout_.frame_code));
+            uintptr_t code =
+                frame_code_object(layout_, load_field<uintptr_t>(record.image, layout_.frame_code));
             AddressSet::Slot& slot = s_.code_slots.find(code, fresh);
             if (fresh) {
                 slot.value = static_cast<uint32_t>(code_count_);
@@ -395,11 +394,10 @@ bool StackRead::read_codes_and_recheck(const ThreadRef& thread, uintptr_t holder
     ReadPiece* pieces = s_.pieces;
     // From 3.13 the holder is the thread state itself: the second look reads its address back
     // out of our own variable, so the pieces keep one shape for every version.
-    pieces[0] = layout_.frame_in_tstate
-                    ? ReadPiece{&holder_now, reinterpret_cast<uintptr_t>(&thread.tstate),
-                                sizeof holder_now}
-                    : ReadPiece{&holder_now, thread.tstate + layout_.tstate_cframe,
-                                sizeof holder_now};
+    pieces[0] =
+        layout_.frame_in_tstate
+            ? ReadPiece{&holder_now, reinterpret_cast<uintptr_t>(&thread.tstate), sizeof holder_now}
+            : ReadPiece{&holder_now, thread.tstate + layout_.tstate_cframe, sizeof holder_now};
     pieces[1] = {&tid_now, thread.tstate + layout_.tstate_native_thread_id, sizeof tid_now};
     pieces[2] = {&top_now, holder + layout_.current_frame, sizeof top_now};
     pieces[3] = {&code_now, top_frame_ + layout_.frame_code, sizeof code_now};
@@ -452,10 +450,9 @@ Outcome StackRead::run(const ThreadRef& thread, RawFrame* out, size_t max, size_
     }
     for (size_t i = 0; i < s_.frame_count && count < max; ++i) {
         const FrameRecord& record = s_.frames[i];
-        const unsigned char* code =
-            record.code_index != kNoCode && s_.ok[4 + record.code_index]
-                ? s_.code_headers[record.code_index]
-                : nullptr;
+        const unsigned char* code = record.code_index != kNoCode && s_.ok[4 + record.code_index]
+                                        ? s_.code_headers[record.code_index]
+                                        : nullptr;
         WalkedFrame walked{};
         switch (describe_frame(layout_, record.address, record.image, code, &SafeReader::read,
                                walked)) {

@@ -57,13 +57,13 @@ struct Api {
     Object* (*dict_new)() = nullptr;
     int (*dict_set_item_string)(Object*, const char*, Object*) = nullptr;
     void (*dict_clear)(Object*) = nullptr;
-    Object* (*eval_get_builtins)() = nullptr;  // borrowed
+    Object* (*eval_get_builtins)() = nullptr;                     // borrowed
     Object* (*cfunction_new)(void*, Object*, Object*) = nullptr;  // PyCFunction_NewEx
     Object* (*err_occurred)() = nullptr;
     void (*err_clear)() = nullptr;
     void (*incref)(Object*) = nullptr;
     void (*decref)(Object*) = nullptr;
-    Object* none = nullptr;  // &_Py_NoneStruct
+    Object* none = nullptr;                       // &_Py_NoneStruct
     void (*get_allocator)(int, void*) = nullptr;  // PyMem_GetAllocator
     void (*set_allocator)(int, void*) = nullptr;  // PyMem_SetAllocator
 };
@@ -86,8 +86,8 @@ bool resolve_api() noexcept
            lookup(a.is_initialized, "Py_IsInitialized") &&
            lookup(a.tuple_get_item, "PyTuple_GetItem") &&
            lookup(a.unicode_as_utf8, "PyUnicode_AsUTF8") &&
-           lookup(a.compile_string, "Py_CompileString") &&
-           lookup(a.eval_code, "PyEval_EvalCode") && lookup(a.dict_new, "PyDict_New") &&
+           lookup(a.compile_string, "Py_CompileString") && lookup(a.eval_code, "PyEval_EvalCode") &&
+           lookup(a.dict_new, "PyDict_New") &&
            lookup(a.dict_set_item_string, "PyDict_SetItemString") &&
            lookup(a.dict_clear, "PyDict_Clear") &&
            lookup(a.eval_get_builtins, "PyEval_GetBuiltins") &&
@@ -121,7 +121,8 @@ bool is_ready_event(const char* event, Object* args) noexcept
     return g_api.is_initialized() != 0;
 }
 
-// --- The hook's own entry in the runtime's list ---------------------------------------------------
+// --- The hook's own entry in the runtime's list
+// ---------------------------------------------------
 
 // PyMemAllocatorEx (Include/cpython/pymem.h), for the raw domain (PYMEM_DOMAIN_RAW = 0).
 struct Allocator {
@@ -139,8 +140,8 @@ struct HookEntry {
     void* user_data;
 };
 
-Allocator g_raw;                   // the raw allocator while our entry is made
-HookEntry* g_entry = nullptr;      // our entry, once made
+Allocator g_raw;                    // the raw allocator while our entry is made
+HookEntry* g_entry = nullptr;       // our entry, once made
 HookEntry** g_list_head = nullptr;  // the word of _PyRuntime that heads the hook list
 
 void* recording_malloc(void*, size_t size) noexcept

@@ -21,9 +21,9 @@ namespace {
 
 Symbols g_symbols;
 const Layout* g_layout = nullptr;
-Layout g_live_layout;                  // the table, with what the interpreter publishes applied
+Layout g_live_layout;                    // the table, with what the interpreter publishes applied
 const char* g_layout_problem = nullptr;  // why the published offsets cannot be used
-std::atomic<bool> g_is_python{false};  // set in the constructor, read by every thread
+std::atomic<bool> g_is_python{false};    // set in the constructor, read by every thread
 
 template <typename Fn>
 void lookup(Fn& out, const char* name) noexcept
@@ -43,10 +43,8 @@ struct Supported {
     const DebugOffsetsMap* published;
 };
 constexpr Supported kSupported[] = {
-    {11, &kLayout311, nullptr},
-    {12, &kLayout312, nullptr},
-    {13, &kLayout313, &kDebugOffsets313},
-    {14, &kLayout314, &kDebugOffsets314},
+    {11, &kLayout311, nullptr},           {12, &kLayout312, nullptr},
+    {13, &kLayout313, &kDebugOffsets313}, {14, &kLayout314, &kDebugOffsets314},
     {15, &kLayout315, &kDebugOffsets315},
 };
 
@@ -70,9 +68,8 @@ const Layout* live_layout(const Supported& version) noexcept
     if (version.published != nullptr) {
         // _Py_DebugOffsets is the first member of _PyRuntime: static data of this process.
         const auto* published = reinterpret_cast<const unsigned char*>(g_symbols.runtime);
-        g_layout_problem = layout_from_debug_offsets(published, *g_symbols.py_version,
-                                                     *version.published, *version.table,
-                                                     g_live_layout);
+        g_layout_problem = layout_from_debug_offsets(
+            published, *g_symbols.py_version, *version.published, *version.table, g_live_layout);
         if (g_layout_problem != nullptr) {
             return nullptr;
         }
