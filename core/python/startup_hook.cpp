@@ -165,7 +165,7 @@ HookEntry** find_list_head() noexcept
         return nullptr;
     }
     auto** words = static_cast<HookEntry**>(runtime);
-    size_t count = symbol->st_size / sizeof(HookEntry*);
+    size_t count = symbol->st_size / sizeof(uintptr_t);  // words of _PyRuntime
     HookEntry** found = nullptr;
     for (size_t i = 0; i < count; ++i) {
         if (words[i] == g_entry) {
