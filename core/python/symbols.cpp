@@ -208,6 +208,16 @@ void install_fake_python(uintptr_t code_type,
     g_symbols.bytes_type = bytes_type;
     g_layout = layout;
 }
+
+void install_fake_interpreter(const uint32_t* version, uintptr_t runtime) noexcept
+{
+    g_is_python.store(true, std::memory_order_release);
+    g_symbols.py_version = version;
+    g_symbols.runtime = runtime;
+    g_layout_problem = nullptr;
+    const Supported* supported = version != nullptr ? support_for(*version) : nullptr;
+    g_layout = supported != nullptr ? live_layout(*supported) : nullptr;
+}
 }  // namespace testing
 
 }  // namespace sciagraph::core::python

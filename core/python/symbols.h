@@ -48,6 +48,10 @@ void install_fake_python(uintptr_t code_type,
                          uintptr_t bytes_type,
                          uintptr_t runtime,
                          const Layout* layout) noexcept;
+// Runs the real version selection (resolve_symbols() without dlsym) for an interpreter whose
+// Py_Version is *version and whose _PyRuntime starts at `runtime` (for 3.13+, a fake
+// _Py_DebugOffsets), so version_supported() answers as it would for that interpreter.
+void install_fake_interpreter(const uint32_t* version, uintptr_t runtime) noexcept;
 }  // namespace testing
 
 }  // namespace sciagraph::core::python
