@@ -21,7 +21,6 @@ namespace {
 
 // The forking thread is inside sciagraph from prepare until parent/child returns.
 [[gnu::tls_model("initial-exec")]] thread_local bool t_guard_before_fork = false;
-
 void prepare() noexcept
 {
     t_guard_before_fork = RecursionGuard::exchange(true);
@@ -74,6 +73,20 @@ void child() noexcept
 bool install_fork_handlers() noexcept
 {
     return pthread_atfork(prepare, parent, child) == 0;
+}
+
+void python_fork_begins() noexcept
+{
+    // 3.12+ only: 3.11 counts nothing. Before any core lock is taken (the sampler thread may be
+    // writing a dump under one); the GIL is held, which our thread never takes.
+    if (enabled() && python::version_hex() >= 0x030c0000) {
+        sampler::pause_for_fork();
+    }
+}
+
+void python_fork_ended_in_parent() noexcept
+{
+    sampler::resume_after_fork();
 }
 
 }  // namespace sciagraph::core

@@ -11,6 +11,12 @@ namespace sciagraph::core {
 
 bool install_fork_handlers() noexcept;
 
+// os.fork()'s own hooks (os.register_at_fork, installed when Python is ready): `before` and
+// `after_in_parent`. They keep the sampler thread out of 3.12+'s thread count (see
+// sampler::pause_for_fork()).
+void python_fork_begins() noexcept;
+void python_fork_ended_in_parent() noexcept;
+
 // Internal: tracker state the child handler resets.
 void finish_reset_in_child() noexcept;
 uint64_t memory_samples() noexcept;

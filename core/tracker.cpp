@@ -307,7 +307,11 @@ void python_ready() noexcept
     try {
         if (const char* mismatch = python::run_under_python_frames(&python::check_layout)) {
             refuse(mismatch);
+            return;
         }
+        // Without them os.fork() on 3.12+ counts the sampler thread and may warn
+        // (sampler::pause_for_fork()); everything else goes on.
+        python::register_fork_hooks(&python_fork_begins, &python_fork_ended_in_parent);
     } catch (...) {
         disable("internal error in the CPython layout check");
     }

@@ -42,6 +42,10 @@ bool version_supported(char* why, size_t why_size) noexcept;
 // startup_hook.cpp). False when the interpreter lacks the API for it.
 bool install_ready_hook(void (*on_ready)()) noexcept;
 
+// With the GIL held: registers C functions as os.register_at_fork(before=...,
+// after_in_parent=...). False when they could not be registered.
+bool register_fork_hooks(void (*before)(), void (*after_in_parent)()) noexcept;
+
 // With the GIL held: runs `check` inside a call two Python functions deep (code compiled for it,
 // nothing left in the job) and returns what it returned, or a reason the call could not be made.
 const char* run_under_python_frames(const char* (*check)()) noexcept;

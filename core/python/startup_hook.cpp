@@ -63,9 +63,13 @@ struct Api {
     void (*err_clear)() = nullptr;
     void (*incref)(Object*) = nullptr;
     void (*decref)(Object*) = nullptr;
-    Object* none = nullptr;                       // &_Py_NoneStruct
-    void (*get_allocator)(int, void*) = nullptr;  // PyMem_GetAllocator
-    void (*set_allocator)(int, void*) = nullptr;  // PyMem_SetAllocator
+    Object* none = nullptr;                           // &_Py_NoneStruct
+    void (*get_allocator)(int, void*) = nullptr;      // PyMem_GetAllocator
+    void (*set_allocator)(int, void*) = nullptr;      // PyMem_SetAllocator
+    Object* (*import_module)(const char*) = nullptr;  // PyImport_ImportModule
+    Object* (*get_attr_string)(Object*, const char*) = nullptr;
+    Object* (*tuple_new)(ssize_t) = nullptr;
+    Object* (*call)(Object*, Object*, Object*) = nullptr;  // PyObject_Call
 };
 Api g_api;
 
@@ -95,7 +99,10 @@ bool resolve_api() noexcept
            lookup(a.err_occurred, "PyErr_Occurred") && lookup(a.err_clear, "PyErr_Clear") &&
            lookup(a.incref, "Py_IncRef") && lookup(a.decref, "Py_DecRef") &&
            lookup(a.none, "_Py_NoneStruct") && lookup(a.get_allocator, "PyMem_GetAllocator") &&
-           lookup(a.set_allocator, "PyMem_SetAllocator");
+           lookup(a.set_allocator, "PyMem_SetAllocator") &&
+           lookup(a.import_module, "PyImport_ImportModule") &&
+           lookup(a.get_attr_string, "PyObject_GetAttrString") &&
+           lookup(a.tuple_new, "PyTuple_New") && lookup(a.call, "PyObject_Call");
 }
 
 bool starts_with(const char* text, const char* prefix) noexcept
@@ -243,6 +250,29 @@ Object* run_check(Object*, Object*) noexcept
 
 MethodDef g_check_def = {"check", &run_check, kMethNoArgs, nullptr};
 
+// --- os.fork()'s own hooks
+// ------------------------------------------------------------------------
+
+void (*g_fork_before)() = nullptr;
+void (*g_fork_after_in_parent)() = nullptr;
+
+Object* fork_before(Object*, Object*) noexcept
+{
+    g_fork_before();
+    g_api.incref(g_api.none);
+    return g_api.none;
+}
+
+Object* fork_after_in_parent(Object*, Object*) noexcept
+{
+    g_fork_after_in_parent();
+    g_api.incref(g_api.none);
+    return g_api.none;
+}
+
+MethodDef g_fork_before_def = {"before", &fork_before, kMethNoArgs, nullptr};
+MethodDef g_fork_after_def = {"after_in_parent", &fork_after_in_parent, kMethNoArgs, nullptr};
+
 // Two Python frames over the check, as a job's own calls would be.
 constexpr char kCheckSource[] = "def outer():\n"
                                 "    return inner()\n"
@@ -270,6 +300,43 @@ bool install_ready_hook(void (*on_ready)()) noexcept
     }
     g_list_head = find_list_head();
     return true;
+}
+
+bool register_fork_hooks(void (*before)(), void (*after_in_parent)()) noexcept
+{
+    const Api& a = g_api;
+    if (a.import_module == nullptr) {
+        return false;
+    }
+    g_fork_before = before;
+    g_fork_after_in_parent = after_in_parent;
+    // posix is built in and imported before site: this import finds it in sys.modules.
+    Object* posix = a.import_module("posix");
+    Object* register_at_fork =
+        posix != nullptr ? a.get_attr_string(posix, "register_at_fork") : nullptr;
+    Object* no_args = a.tuple_new(0);
+    Object* kwargs = a.dict_new();
+    Object* before_fn = a.cfunction_new(&g_fork_before_def, nullptr, nullptr);
+    Object* after_fn = a.cfunction_new(&g_fork_after_def, nullptr, nullptr);
+    bool registered = false;
+    if (register_at_fork != nullptr && no_args != nullptr && kwargs != nullptr &&
+        before_fn != nullptr && after_fn != nullptr &&
+        a.dict_set_item_string(kwargs, "before", before_fn) == 0 &&
+        a.dict_set_item_string(kwargs, "after_in_parent", after_fn) == 0) {
+        if (Object* result = a.call(register_at_fork, no_args, kwargs)) {
+            a.decref(result);
+            registered = true;
+        }
+    }
+    if (a.err_occurred() != nullptr) {
+        a.err_clear();
+    }
+    for (Object* object : {posix, register_at_fork, no_args, kwargs, before_fn, after_fn}) {
+        if (object != nullptr) {
+            a.decref(object);
+        }
+    }
+    return registered;
 }
 
 const char* run_under_python_frames(const char* (*check)()) noexcept

@@ -22,6 +22,16 @@ bool start(const Settings& settings) noexcept;
 void stop() noexcept;
 // In a fork child: the thread did not survive fork; start a new one.
 void restart_in_child() noexcept;
+// Around os.fork() in the parent. From 3.12 on, os.fork() counts the process's threads right
+// after fork() returns (/proc/self/stat) and warns "This process is multi-threaded, use of
+// fork() may lead to deadlocks in the child" when there is more than one, which with `-W error`
+// is an exception: in a job of one thread, ours must not be there to be counted.
+// pause_for_fork() (os.register_at_fork's `before`, see core/fork.h) stops and joins the thread,
+// keeping its counts, when the job has no thread of its own; resume_after_fork() (the
+// `after_in_parent` hook, which runs after that count) starts a new one. Forks that Python does
+// not start (a C library's, _posixsubprocess's vfork) are not counted and change nothing.
+void pause_for_fork() noexcept;
+void resume_after_fork() noexcept;
 
 struct Stats {
     uint64_t samples;       // thread samples taken
