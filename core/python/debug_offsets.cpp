@@ -72,9 +72,10 @@ const char* layout_from_debug_offsets(const unsigned char* published,
     Layout l = table;
     l.object_type = value(map.object_type);
     if (l.object_type != table.object_type) {
-        // Only the free-threaded object header (ob_tid, ob_ref_local...) moves ob_type: 3.13
-        // does not say so in a flag.
-        return "is a free-threaded build, which sciagraph does not support";
+        // The free-threaded object header (ob_tid, ob_ref_local...) moves ob_type, and 3.13
+        // does not say so in a flag; so does Py_TRACE_REFS (_ob_next, _ob_prev).
+        return "has an object header sciagraph does not know (a free-threaded or trace-refs "
+               "build)";
     }
     l.var_size = value(map.bytes_size);
     l.bytes_data = value(map.bytes_data);

@@ -175,12 +175,6 @@ bool version_supported(char* why, size_t why_size) noexcept
         return say_version(major, minor, micro,
                            "is not supported: sciagraph supports CPython 3.11 to 3.15");
     }
-    if (g_layout_problem != nullptr) {
-        return say_version(major, minor, micro, g_layout_problem);
-    }
-    if (g_layout == nullptr) {
-        return say_version(major, minor, micro, "does not export the symbols sciagraph reads");
-    }
     // Debug builds (Py_REF_DEBUG) export _Py_RefTotal (3.11) or _Py_GetGlobalRefTotal (3.12+)
     // and may add fields to every object. These lookups fail (and malloc their error text) on
     // release builds, so they live here, in the start-up check, not in resolve_symbols().
@@ -188,6 +182,12 @@ bool version_supported(char* why, size_t why_size) noexcept
         dlsym(RTLD_DEFAULT, "_Py_GetGlobalRefTotal") != nullptr) {
         return say_version(major, minor, micro,
                            "is a debug build, which sciagraph does not support");
+    }
+    if (g_layout_problem != nullptr) {
+        return say_version(major, minor, micro, g_layout_problem);
+    }
+    if (g_layout == nullptr) {
+        return say_version(major, minor, micro, "does not export the symbols sciagraph reads");
     }
     if (why != nullptr && why_size > 0) {
         why[0] = '\0';

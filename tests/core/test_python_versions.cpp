@@ -115,7 +115,8 @@ TEST_CASE("versions: a 3.13+ interpreter whose publication is unusable is refuse
         uint64_t moved = 24;
         std::memcpy(r313.data() + kDebugOffsets313.object_type, &moved, 8);
         CHECK(verdict(0x030d12f0, &r313) ==
-              "Python 3.13.18 is a free-threaded build, which sciagraph does not support");
+              "Python 3.13.18 has an object header sciagraph does not know (a free-threaded or "
+              "trace-refs build)");
     }
     SECTION("offsets of another version")
     {
