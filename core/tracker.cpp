@@ -262,7 +262,8 @@ void start() noexcept
         if (failpoint(Failpoint::StartupCheck)) {
             throw std::runtime_error("startup check failpoint");
         }
-        char why[256];
+        // Static: disable() keeps the pointer for the dump, long after start() returns.
+        static char why[256];
         if (!python::version_supported(why, sizeof(why))) {
             refuse(why);
             return;
