@@ -4,12 +4,21 @@ unprofiled, plus the launch cost and the time of `sciagraph report` on their own
 
     /usr/bin/python3 bench/run_overhead.py [--sciagraph build/bin/sciagraph] [--pairs 7]
         [--jobs calls,threads_mixed] [--mode both] [--extra-args "--exact"]
+        [--python /usr/bin/python3 --python /var/cache/sciagraph/pyroot/.sciagraph/bin/python3.14]
 
 For each workload it runs the job unprofiled and under `sciagraph run -q -o <tmp>` alternately
 (the order rotates from one round to the next so neither side always runs on a warmer machine),
 measuring the wall time of the whole command and the peak RSS of the largest process of its tree.
 With --extra-args, each round also runs a second profiled variant with those options (e.g.
 --exact), shown in its own columns beside the default.
+
+--python (repeatable, or a comma-separated list; default /usr/bin/python3) names the jobs'
+interpreters: each gets the whole benchmark, its own unprofiled runs alternating with its profiled
+ones, and its own table, printed in the order given. CPython 3.13-3.15 are the wrappers of the
+Debian unstable root that scripts/python-root.sh makes (ROOT/.sciagraph/bin/python3.X); they see
+only /tmp and the checkout, so the workloads are copied under /tmp for an interpreter that cannot
+see their folder. A workload that fails unprofiled for want of a module (numpy and pandas on 3.13)
+is skipped on that interpreter, with the reason in its row.
 
 The figures per workload:
   median ratio   median over rounds of profiled wall / unprofiled wall of the same round
@@ -100,8 +109,12 @@ class Variant:
         return self.prefix + ["-o", str(out_dir), "--"] + job_argv
 
 
-def bench_workload(job, scale, variants, args, scratch):
-    job_argv = [args.python, str(Path(args.workloads) / f"{job}.py"), str(scale)]
+class MissingModule(Exception):
+    """The workload cannot run on this interpreter at all (numpy on an interpreter without it)."""
+
+
+def bench_workload(job, scale, variants, args, scratch, python, workloads):
+    job_argv = [python, str(Path(workloads) / f"{job}.py"), str(scale)]
     runs = {v.name: [] for v in variants}
     last_out = None
     for round_ in range(args.pairs):
@@ -112,6 +125,12 @@ def bench_workload(job, scale, variants, args, scratch):
             argv = variant.argv(job_argv, out_dir)
             stderr_path = scratch / "stderr"
             run = measure(argv, stderr_path)
+            first = round_ == 0 and not runs[variant.name]
+            if variant.prefix is None and run.status != 0 and first:
+                missing = [line for line in Path(stderr_path).read_text(errors="replace")
+                           .splitlines() if line.startswith("ModuleNotFoundError")]
+                if missing:
+                    raise MissingModule(missing[-1].split(": ", 1)[-1])
             if variant.prefix is None:
                 check(run, argv, stderr_path)
             elif run.status != 0:
@@ -171,10 +190,10 @@ def time_report(sciagraph, out_dir, scratch, repeats=3):
     return statistics.median(times)
 
 
-def launch_cost(args, prefix, scratch, repeats):
+def launch_cost(python, prefix, scratch, repeats):
     """Median wall of `python -c pass` unprofiled and under sciagraph, alternating."""
     plain, profiled = [], []
-    job = [args.python, "-c", "pass"]
+    job = [python, "-c", "pass"]
     for i in range(repeats):
         out_dir = scratch / f"launch-{i}"
         for variant_argv, into in ((job, plain), (prefix + ["-o", str(out_dir), "--"] + job,
@@ -196,7 +215,9 @@ def default_sciagraph():
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sciagraph", default=default_sciagraph(), help="sciagraph executable")
-    parser.add_argument("--python", default="/usr/bin/python3", help="interpreter of the jobs")
+    parser.add_argument("--python", action="append", default=None,
+                        help="interpreter of the jobs; repeatable, or a comma-separated list: "
+                        "one table each, in this order (default /usr/bin/python3)")
     parser.add_argument("--workloads", default=str(REPO.parent / "shared" / "workloads"),
                         help="folder of the workload jobs (each takes a scale argument)")
     parser.add_argument("--pairs", type=int, default=7, help="rounds per workload")
@@ -217,6 +238,8 @@ def parse_args():
             break
     args = parser.parse_args(argv)
     args.jobs = [j for j in args.jobs.split(",") if j]
+    args.pythons = [p for item in (args.python or ["/usr/bin/python3"])
+                    for p in item.split(",") if p]
     args.scale_of = dict(DEFAULT_SCALES)
     for item in filter(None, args.scales.split(",")):
         name, _, value = item.partition("=")
@@ -234,23 +257,55 @@ def main():
     if extra:
         variants.append(Variant(" ".join(extra), base + extra))
 
+    # Under /tmp (tempfile's default): the root's interpreters see it at the same path.
     scratch = Path(tempfile.mkdtemp(prefix="sciagraph-bench-"))
+    tables = []
     try:
-        results = []
-        for job in args.jobs:
-            scale = args.scale_of.get(job, 1)
-            runs, last_out = bench_workload(job, scale, variants, args, scratch)
-            report_s = time_report(args.sciagraph, last_out, scratch)
-            results.append((job, scale, runs, report_s))
-        launch = launch_cost(args, base, scratch, args.launch_runs)
+        for index, python in enumerate(args.pythons):
+            workloads = visible_workloads(python, args.workloads, scratch)
+            own = scratch / f"python-{index}"  # this interpreter's output directories
+            own.mkdir()
+            results = []
+            for job in args.jobs:
+                scale = args.scale_of.get(job, 1)
+                try:
+                    runs, last_out = bench_workload(job, scale, variants, args, own, python,
+                                                    workloads)
+                except MissingModule as missing:
+                    print(f"  {job}: skipped on {python}: {missing}", file=sys.stderr,
+                          flush=True)
+                    results.append((job, scale, str(missing), None))
+                    continue
+                report_s = time_report(args.sciagraph, last_out, own)
+                results.append((job, scale, runs, report_s))
+            launch = launch_cost(python, base, own, args.launch_runs)
+            tables.append((python, results, launch))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    print_table(args, variants, results, launch)
+    for python, results, launch in tables:
+        print_table(args, python, variants, results, launch)
 
 
-def print_table(args, variants, results, launch):
+def visible_workloads(python, workloads, scratch):
+    """The workloads' folder as `python` sees it: the folder itself, or a copy under the scratch
+    directory for an interpreter that cannot see it (one in the Debian unstable root)."""
+    code = "import os, sys; sys.exit(not os.path.isdir(sys.argv[1]))"
+    probe = subprocess.run([python, "-c", code, str(workloads)], stdin=subprocess.DEVNULL,
+                           capture_output=True)
+    if probe.returncode == 0:
+        return workloads
+    copy = scratch / "workloads"
+    if not copy.is_dir():
+        shutil.copytree(workloads, copy)
+        for path in copy.iterdir():
+            path.chmod(0o644)
+        copy.chmod(0o755)
+    return str(copy)
+
+
+def print_table(args, python, variants, results, launch):
     print(f"\nsciagraph run overhead: {args.pairs} rounds per workload, jobs run with "
-          f"{args.python}; wall of the whole command (launch, job, render)")
+          f"{python}; wall of the whole command (launch, job, render)")
     header = "| workload (scale) | unprofiled min–max (s) |"
     rule = "|---|---|"
     for v in variants[1:]:
@@ -262,6 +317,9 @@ def print_table(args, variants, results, launch):
     print(header)
     print(rule)
     for job, scale, runs, report_s in results:
+        if isinstance(runs, str):
+            print(f"| {job} ({scale:g}) | skipped: {runs} |")
+            continue
         plain = runs["unprofiled"]
         row = (f"| {job} ({scale:g}) | {min(r.wall for r in plain):.2f}–"
                f"{max(r.wall for r in plain):.2f} |")
@@ -277,7 +335,7 @@ def print_table(args, variants, results, launch):
         row += f" {report_s:.3f} |" if report_s is not None else " – |"
         print(row)
     plain_s, profiled_s = launch
-    print(f"\nlaunch: `{Path(args.python).name} -c pass` {plain_s * 1000:.0f} ms unprofiled, "
+    print(f"\nlaunch: `{Path(python).name} -c pass` {plain_s * 1000:.0f} ms unprofiled, "
           f"{profiled_s * 1000:.0f} ms under sciagraph run "
           f"({(profiled_s - plain_s) * 1000:+.0f} ms, median of {args.launch_runs})")
     print("report: median of 3 runs of `sciagraph report <output of the default run>`")

@@ -5,6 +5,11 @@ Standard library only (unittest): the suite runs with /usr/bin/python3 on a fres
 machine, where nothing else may be installed. CTest sets:
   SCIAGRAPH_BIN          the sciagraph executable under test
   SCIAGRAPH_TEST_PYTHON  the interpreter the jobs run with (the harness itself may run elsewhere)
+  SCIAGRAPH_TEST_PYTHON_IN_JOB
+                         the same interpreter's path as the job itself sees it, when another:
+                         CPython 3.13-3.15 run inside a Debian unstable root
+                         (scripts/python-root.sh), started through a wrapper that chroots
+                         (ROOT/.sciagraph/bin/python3.X) and seen from inside as /usr/bin/python3.X
 """
 import json
 import os
@@ -44,6 +49,17 @@ def sciagraph_bin():
 
 def test_python():
     return os.environ.get("SCIAGRAPH_TEST_PYTHON") or "/usr/bin/python3"
+
+
+def test_python_in_job():
+    """The job interpreter's path as the job sees it: what a job that starts it again by path
+    must use (inside the root the wrapper's path does not exist)."""
+    return os.environ.get("SCIAGRAPH_TEST_PYTHON_IN_JOB") or test_python()
+
+
+def in_python_root():
+    """True when the jobs run inside the Debian unstable root (a chroot), not on the host."""
+    return test_python_in_job() != test_python()
 
 
 def program(name):
@@ -291,6 +307,17 @@ def assert_within(actual, expected, rel_tol, msg=""):
             f"(off by {(actual - expected) / expected:+.1%})")
 
 
+# CPython 3.12+ warns on os.fork() in a multi-threaded process, naming the pid:
+# "DeprecationWarning: This process (pid=1234) is multi-threaded, use of fork() may lead to...".
+FORK_WARNING_PID = re.compile(r"(This process \(pid=)\d+(\) is multi-threaded)")
+
+
+def comparable_stderr(text):
+    """A job's stderr with what differs from run to run of the same job taken out (the pid in
+    CPython's fork warning), to compare a profiled run with an unprofiled one."""
+    return FORK_WARNING_PID.sub(r"\1N\2", text)
+
+
 def assert_line_is(path, line, marker):
     """The test's expected line numbers are written in the test; this catches a program edited
     under them: the line must carry its marker comment."""
@@ -332,5 +359,7 @@ class RunTestCase(unittest.TestCase):
 
 
 def main():
-    print(f"sciagraph: {sciagraph_bin()}\njob interpreter: {test_python()}", file=sys.stderr)
+    inside = f" ({test_python_in_job()} inside the root)" if in_python_root() else ""
+    print(f"sciagraph: {sciagraph_bin()}\njob interpreter: {test_python()}{inside}",
+          file=sys.stderr)
     unittest.main(verbosity=2)

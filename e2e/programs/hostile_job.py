@@ -45,12 +45,18 @@ def fd_numbers():
     os.close(lowest)
     high = max(inherited | {lowest}) + 30  # numbers this job believes free
 
+    # The job's own two threads take turns: from 3.12 on, os.fork() itself opens a descriptor
+    # in the parent (it reads /proc/self/stat to count threads), which would take the worker's
+    # lowest number now and then. Only a descriptor opened by someone else is then a surprise.
+    turns = threading.Lock()
+
     def open_close():
         while time.monotonic() < stop:
-            fd = os.open("/dev/null", os.O_RDONLY)
+            with turns:
+                fd = os.open("/dev/null", os.O_RDONLY)
+                os.close(fd)
             if fd != lowest:
                 surprises.append(f"open gave {fd}, not {lowest}")
-            os.close(fd)
 
     worker = threading.Thread(target=open_close)
     worker.start()
@@ -61,7 +67,8 @@ def fd_numbers():
         if (copy.st_dev, copy.st_ino) != (stdout.st_dev, stdout.st_ino):
             surprises.append("dup2 target changed")
         os.closerange(high, high + 30)
-        pid = os.fork()
+        with turns:
+            pid = os.fork()
         if pid == 0:
             # What it inherited, the worker's descriptor if it held it, listdir's own: no more.
             extra = {int(n) for n in os.listdir("/proc/self/fd")} - inherited - {lowest}
