@@ -154,11 +154,14 @@ class TimeCases(RunTestCase):
         self.assertLessEqual(root["time_failed_reads"], 0.01 * root["time_samples"], root)
         # The sampler's own CPU: at most 1% of a core at the default rate with 8 threads. A cost
         # of the optimised build: a debug build (it counts coverage marks) is only bounded at 3%.
-        # Measured on the 2-core VM here, 8 runs: median 0.81%, 0.65-1.06% (0.98%, up to 1.46%,
-        # before the sampler held its /proc files open). The target is 1%; the test allows 1.5%
-        # because a loaded CI machine (tests run two at a time) stretches every system call.
+        # Measured on the 2-core VMs here: 2026-11, 8 runs, 3.11: median 0.81%, 0.65-1.06%.
+        # 2026-12-07, another VM of the same kind, quiet, 3 runs each: 3.11 1.16-1.37% (the
+        # sampler of 2026-11 gave 1.17-1.37% there too), 3.14 1.32-1.42%, 3.15 1.43-1.49%
+        # (deeper thread bootstrap stacks, larger frames and code headers to copy). The target
+        # is 1%; the bound is 2% so that the slower VMs CI may get, busy with its own work, fail
+        # only a real regression (the sampler's cost doubling), not the machine.
         debug_build = harness.marks_hit(summary, "fork_child") is not None
-        budget = 0.03 if debug_build else 0.015
+        budget = 0.03 if debug_build else 0.02
         self.assertLessEqual(root["sampler_cpu_seconds"], budget * summary["wall_seconds"], root)
 
 
