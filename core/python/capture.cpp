@@ -47,10 +47,7 @@ size_t capture_current_thread(RawFrame* out, size_t max) noexcept
         return 0;
     }
     uintptr_t holder =
-        frame_holder(*layout, tstate,
-                     layout->frame_in_tstate
-                         ? 0
-                         : *reinterpret_cast<const uintptr_t*>(tstate + layout->tstate_cframe));
+        frame_holder(*layout, tstate, reinterpret_cast<const unsigned char*>(tstate));
     if (holder == 0) {
         return 0;
     }

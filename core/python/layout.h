@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace sciagraph::core::python {
 
@@ -70,11 +71,19 @@ struct Layout {
     unsigned unicode_ascii_bit;
 };
 
-// The address whose `current_frame` field is the thread's top frame, given the thread state's
-// address and its `tstate_cframe` field (read by the caller, however it reads).
-inline uintptr_t frame_holder(const Layout& layout, uintptr_t tstate, uintptr_t cframe) noexcept
+// The address whose `current_frame` field is the thread's top frame: the thread state itself
+// (3.13+), or its _PyCFrame (3.11/3.12). `tstate_bytes` holds the thread state's first
+// tstate_size bytes: the object itself for plain loads, or a copy the caller read safely.
+// 0: the thread runs no Python now.
+inline uintptr_t
+frame_holder(const Layout& layout, uintptr_t tstate, const unsigned char* tstate_bytes) noexcept
 {
-    return layout.frame_in_tstate ? tstate : cframe;
+    if (layout.frame_in_tstate) {
+        return tstate;
+    }
+    uintptr_t cframe;
+    std::memcpy(&cframe, tstate_bytes + layout.tstate_cframe, sizeof cframe);
+    return cframe;
 }
 
 // The code object a frame runs, from the raw f_code / f_executable word.

@@ -85,9 +85,7 @@ struct OwnFrame {
 // Creating frame objects is fine here: this is the bootstrap, not an allocation hook.
 const char* check_frames(const Layout& layout, const Symbols& s, uintptr_t tstate) noexcept
 {
-    uintptr_t holder =
-        frame_holder(layout, tstate,
-                     layout.frame_in_tstate ? 0 : field<uintptr_t>(tstate, layout.tstate_cframe));
+    uintptr_t holder = frame_holder(layout, tstate, reinterpret_cast<const unsigned char*>(tstate));
     uintptr_t top = holder != 0 ? field<uintptr_t>(holder, layout.current_frame) : 0;
     OwnFrame ours[kCheckDepth];
     size_t n = 0;

@@ -55,22 +55,13 @@ bool read_thread_image(const Layout& layout, uintptr_t tstate, ThreadImage& imag
            safe_read(image.bytes, tstate, layout.tstate_size);
 }
 
-// What holds the top frame of the thread at `tstate`, whose state is in `image`: its _PyCFrame
-// (3.11/3.12), or the thread state itself (3.13+). 0: the thread runs no Python now.
-uintptr_t frame_holder_of(const Layout& layout, uintptr_t tstate, const ThreadImage& image) noexcept
-{
-    return frame_holder(
-        layout, tstate,
-        layout.frame_in_tstate ? 0 : load_field<uintptr_t>(image.bytes, layout.tstate_cframe));
-}
-
 // The top frame of the thread at `tstate`, whose state is in `image`: holder->current_frame.
 bool top_frame_of(const Layout& layout,
                   uintptr_t tstate,
                   const ThreadImage& image,
                   uintptr_t& top) noexcept
 {
-    uintptr_t holder = frame_holder_of(layout, tstate, image);
+    uintptr_t holder = frame_holder(layout, tstate, image.bytes);
     top = 0;
     if (holder == tstate) {
         top = load_field<uintptr_t>(image.bytes, layout.current_frame);
@@ -425,7 +416,7 @@ Outcome StackRead::run(const ThreadRef& thread, RawFrame* out, size_t max, size_
         load_field<long>(image.bytes, layout_.tstate_native_thread_id) != thread.native_tid) {
         return Outcome::Gone;  // freed, or reused by another thread
     }
-    uintptr_t holder = frame_holder_of(layout_, thread.tstate, image);
+    uintptr_t holder = frame_holder(layout_, thread.tstate, image.bytes);
     if (holder == 0) {
         return Outcome::Stable;
     }

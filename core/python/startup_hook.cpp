@@ -35,6 +35,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <initializer_list>
 
 #include <dlfcn.h>
 #include <elf.h>
@@ -240,12 +241,28 @@ const char* (*g_check)() = nullptr;
 const char* g_check_result = nullptr;
 bool g_check_ran = false;
 
+// What a C function called from Python returns for "nothing": a new reference to None.
+Object* new_none() noexcept
+{
+    g_api.incref(g_api.none);
+    return g_api.none;
+}
+
+// Drops our references; a null one is a call that failed.
+void release(std::initializer_list<Object*> objects) noexcept
+{
+    for (Object* object : objects) {
+        if (object != nullptr) {
+            g_api.decref(object);
+        }
+    }
+}
+
 Object* run_check(Object*, Object*) noexcept
 {
     g_check_result = g_check();
     g_check_ran = true;
-    g_api.incref(g_api.none);
-    return g_api.none;
+    return new_none();
 }
 
 MethodDef g_check_def = {"check", &run_check, kMethNoArgs, nullptr};
@@ -259,15 +276,13 @@ void (*g_fork_after_in_parent)() = nullptr;
 Object* fork_before(Object*, Object*) noexcept
 {
     g_fork_before();
-    g_api.incref(g_api.none);
-    return g_api.none;
+    return new_none();
 }
 
 Object* fork_after_in_parent(Object*, Object*) noexcept
 {
     g_fork_after_in_parent();
-    g_api.incref(g_api.none);
-    return g_api.none;
+    return new_none();
 }
 
 MethodDef g_fork_before_def = {"before", &fork_before, kMethNoArgs, nullptr};
@@ -331,11 +346,7 @@ bool register_fork_hooks(void (*before)(), void (*after_in_parent)()) noexcept
     if (a.err_occurred() != nullptr) {
         a.err_clear();
     }
-    for (Object* object : {posix, register_at_fork, no_args, kwargs, before_fn, after_fn}) {
-        if (object != nullptr) {
-            a.decref(object);
-        }
-    }
+    release({posix, register_at_fork, no_args, kwargs, before_fn, after_fn});
     return registered;
 }
 
@@ -367,11 +378,7 @@ const char* run_under_python_frames(const char* (*check)()) noexcept
         a.dict_clear(globals);
         a.decref(globals);
     }
-    for (Object* object : {function, code}) {
-        if (object != nullptr) {
-            a.decref(object);
-        }
-    }
+    release({function, code});
     if (!g_check_ran) {
         return "the layout check's Python code could not run";
     }

@@ -167,12 +167,8 @@ public:
     uintptr_t current_frame_slot(uintptr_t tstate) const
     {
         const Layout& l = layout();
-        uintptr_t cframe = 0;
-        if (!l.frame_in_tstate) {
-            std::memcpy(&cframe, reinterpret_cast<const void*>(tstate + l.tstate_cframe),
-                        sizeof cframe);
-        }
-        return frame_holder(l, tstate, cframe) + l.current_frame;
+        return frame_holder(l, tstate, reinterpret_cast<const unsigned char*>(tstate)) +
+               l.current_frame;
     }
     // Makes `tstates` the thread list of `interp`, first to last (head, next, prev, count).
     void set_threads(uintptr_t interp, const std::vector<uintptr_t>& tstates)
