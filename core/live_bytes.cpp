@@ -40,7 +40,9 @@ void flush_live(int64_t delta) noexcept
 {
     if (delta < 0) {
         // A fall: if it follows a new high, the per-stack live bytes still describe the peak.
-        if (detail::g_rising.load(std::memory_order_relaxed)) {
+        // A snapshot another thread is copying right now (the sampler's, at a persist) must
+        // finish before the caller takes its stack's bytes away: take_snapshot() waits for it.
+        if (detail::g_rising.load(std::memory_order_acquire) || g_snapshot_lock.is_locked()) {
             take_snapshot();
         }
         int64_t after = detail::g_live_bytes.fetch_add(delta, std::memory_order_relaxed) + delta;

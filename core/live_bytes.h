@@ -12,6 +12,11 @@
 // Guarantee: the reported breakdown is of a moment whose total was within 1% of the exact peak;
 // the exact peak itself (peak_bytes) is always exact. A job that ends at its peak without freeing
 // gets its snapshot when the dump is written (snapshot_if_rising).
+//
+// Any thread may take the snapshot (the sampler does, before a persist), so the callers keep one
+// order: on the way up a block's stack gets its bytes *before* the total, on the way down the
+// total falls *before* the stack loses them. A snapshot taken at any instant then finds every
+// block the total counts at its stack. A fall also waits for a snapshot in progress to finish.
 #pragma once
 
 #include <atomic>

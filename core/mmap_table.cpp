@@ -117,10 +117,10 @@ bool mmap_track(uintptr_t start, size_t length, uint32_t stack) noexcept
     std::memmove(&g_intervals[i + 1], &g_intervals[i], (g_count - i) * sizeof(Interval));
     g_intervals[i] = Interval{start, end, stack};
     ++g_count;
-    live_add(static_cast<int64_t>(length));
     if (stack != 0) {
         stack_add_live(stack, static_cast<int64_t>(length));
     }
+    live_add(static_cast<int64_t>(length));  // after the stack's bytes (core/live_bytes.h)
     return true;
 }
 

@@ -26,6 +26,7 @@ public:
     }
     bool try_lock() noexcept { return !flag_.exchange(true, std::memory_order_acquire); }
     void unlock() noexcept { flag_.store(false, std::memory_order_release); }
+    bool is_locked() const noexcept { return flag_.load(std::memory_order_acquire); }
     // After fork, in the child only: the holder thread does not exist there.
     void reset_in_child() noexcept { flag_.store(false, std::memory_order_relaxed); }
 

@@ -68,6 +68,38 @@ void record_sample(void* ptr, uint64_t weight) noexcept
     }
 }
 
+// realloc's new block: its own sampling decision; a sampled old block lends it its stack.
+void record_realloc_sample(void* old_ptr,
+                           void* new_ptr,
+                           size_t new_usable,
+                           const FreedBlock& old_block) noexcept
+{
+    uint64_t mean = hot().sample_bytes;
+    if (!should_sample(new_usable, mean)) {
+        return;
+    }
+    uint64_t weight = sample_weight(new_usable, mean);
+    if (!old_block.sampled) {
+        record_sample(new_ptr, weight);
+        return;
+    }
+#if SCIAGRAPH_MARKS_ENABLED
+    if (new_ptr == old_ptr) {
+        SCIAGRAPH_MARK(ReallocKeptSample);
+    } else {
+        SCIAGRAPH_MARK(ReallocMovedSample);
+    }
+#else
+    (void)old_ptr;
+#endif
+    if (!alloc_table().insert(reinterpret_cast<uintptr_t>(new_ptr),
+                              SampledAlloc{old_block.sample.stack, weight})) {
+        disable("the table of sampled allocations is full");
+        return;
+    }
+    stack_add_live(old_block.sample.stack, static_cast<int64_t>(weight));
+}
+
 bool is_root_job() noexcept
 {
     return settings().launcher_pid != 0 && getppid() == settings().launcher_pid;
@@ -96,11 +128,13 @@ void on_alloc(void* ptr, size_t usable_size) noexcept
     if (!detail::t_live.registered) [[unlikely]] {
         register_thread_flush();
     }
-    live_add(static_cast<int64_t>(usable_size));
+    // The stack's bytes before the total's (core/live_bytes.h): a peak snapshot taken by
+    // another thread the moment the total rises must already find this block at its stack.
     uint64_t mean = hot().sample_bytes;
     if (should_sample(usable_size, mean)) {
         record_sample(ptr, sample_weight(usable_size, mean));
     }
+    live_add(static_cast<int64_t>(usable_size));
 }
 
 FreedBlock on_free(void* ptr, size_t usable_size) noexcept
@@ -134,31 +168,8 @@ void on_realloc(void* old_ptr,
     // What the old sample saves is the capture: a sampled block keeps the stack that allocated
     // it, so bytearray += and list growth in a loop cost no stack walk per realloc.
     RecursionGuard guard;
-    live_add(static_cast<int64_t>(new_usable));
-    uint64_t mean = hot().sample_bytes;
-    if (!should_sample(new_usable, mean)) {
-        return;
-    }
-    uint64_t weight = sample_weight(new_usable, mean);
-    if (!old_block.sampled) {
-        record_sample(new_ptr, weight);
-        return;
-    }
-#if SCIAGRAPH_MARKS_ENABLED
-    if (new_ptr == old_ptr) {
-        SCIAGRAPH_MARK(ReallocKeptSample);
-    } else {
-        SCIAGRAPH_MARK(ReallocMovedSample);
-    }
-#else
-    (void)old_ptr;
-#endif
-    if (!alloc_table().insert(reinterpret_cast<uintptr_t>(new_ptr),
-                              SampledAlloc{old_block.sample.stack, weight})) {
-        disable("the table of sampled allocations is full");
-        return;
-    }
-    stack_add_live(old_block.sample.stack, static_cast<int64_t>(weight));
+    record_realloc_sample(old_ptr, new_ptr, new_usable, old_block);
+    live_add(static_cast<int64_t>(new_usable));  // after the stack's bytes, as in on_alloc
 }
 
 void on_realloc_failed(void* old_ptr, size_t old_usable, const FreedBlock& old_block) noexcept
@@ -168,11 +179,11 @@ void on_realloc_failed(void* old_ptr, size_t old_usable, const FreedBlock& old_b
     }
     RecursionGuard guard;
     SCIAGRAPH_MARK(ReallocFailed);
-    live_add(static_cast<int64_t>(old_usable));
     if (old_block.sampled &&
         alloc_table().insert(reinterpret_cast<uintptr_t>(old_ptr), old_block.sample)) {
         stack_add_live(old_block.sample.stack, static_cast<int64_t>(old_block.sample.weight));
     }
+    live_add(static_cast<int64_t>(old_usable));
 }
 
 void on_mmap(void* addr, size_t length) noexcept
