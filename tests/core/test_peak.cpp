@@ -109,8 +109,7 @@ TEST_CASE("peak: growth under 1% does not re-snapshot (bounded cost)", "[core]")
 // pause must still find each block in the breakdown of its own peak. On main before the fix the
 // total rose before the block reached its stack, and a snapshot in between lost the peak
 // (150 MB reported as 0 in an e2e run).
-TEST_CASE("peak: a snapshot from another thread never misses the block being allocated",
-          "[core]")
+TEST_CASE("peak: a snapshot from another thread never misses the block being allocated", "[core]")
 {
     ensure_init();
     static bool table_ready = alloc_table().init(1u << 14) && live_bytes_init();
