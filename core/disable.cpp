@@ -1,6 +1,7 @@
 #include "disable.h"
 
 #include "hot_state.h"
+#include "record.h"
 
 #include <cstring>
 
@@ -22,6 +23,7 @@ void disable(const char* reason) noexcept
     detail::g_hot.tracking_memory.store(false, std::memory_order_release);
     const char* expected = nullptr;
     if (g_reason.compare_exchange_strong(expected, reason)) {
+        record_disabled(reason);
         print_line("profiling stopped, the job runs on unprofiled: ", reason);
     }
 }

@@ -94,6 +94,11 @@ inline constexpr const char* kTimeFailedReads = "time_failed_reads";
 inline constexpr const char* kSamplerCpuSeconds = "sampler_cpu_seconds";
 inline constexpr const char* kTimeHz = "time_hz";
 inline constexpr const char* kCommand = "command";
+// How the process ended: "exit", "exit N" (the status it passed to _exit), or, from a live
+// record (core/record_format.h) of a process that never reached its exit, "killed while
+// recording" (a signal: SIGKILL, the OOM killer, a segfault, abort()).
+inline constexpr const char* kEnded = "ended";
+inline constexpr const char* kEndedKilled = "killed while recording";
 }  // namespace meta
 
 // CRC-32 (IEEE 802.3, reflected, as zlib's crc32) over a byte range; `crc` chains calls.

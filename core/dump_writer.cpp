@@ -8,7 +8,9 @@
 #include "fork.h"
 #include "live_bytes.h"
 #include "oom_watch.h"
+#include "plain_text.h"
 #include "python/python.h"
+#include "record.h"
 #include "sampler/time_sampler.h"
 #include "settings.h"
 #include "spinlock.h"
@@ -97,103 +99,11 @@ void close_section(Out& out, size_t start) noexcept
     out.u32(crc);
 }
 
-// Joins NUL-terminated parts into `out` (truncating at `size`); no stdio, no malloc.
-void join(char* out, size_t size, std::initializer_list<const char*> parts) noexcept
-{
-    size_t n = 0;
-    for (const char* part : parts) {
-        for (; part != nullptr && *part != '\0' && n + 1 < size; ++part) {
-            out[n++] = *part;
-        }
-    }
-    out[n] = '\0';
-}
-
-// Decimal and fixed-point formatting without stdio's locale or malloc.
-const char* format_u64(char* buf, uint64_t v) noexcept
-{
-    char tmp[24];
-    size_t n = 0;
-    do {
-        tmp[n++] = static_cast<char>('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    for (size_t i = 0; i < n; ++i) {
-        buf[i] = tmp[n - 1 - i];
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
-const char* format_seconds(char* buf, uint64_t ns) noexcept
-{
-    format_u64(buf, ns / 1000000000ull);
-    size_t n = std::strlen(buf);
-    uint64_t micros = (ns % 1000000000ull) / 1000;
-    buf[n++] = '.';
-    for (uint64_t div = 100000; div != 0; div /= 10) {
-        buf[n++] = static_cast<char>('0' + (micros / div) % 10);
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
 void meta(Out& out, uint32_t& count, const char* key, const char* value) noexcept
 {
     out.str(key);
     out.str(value);
     ++count;
-}
-
-// The process's argv as a JSON array, from /proc/self/cmdline (NUL-separated), read with raw
-// system calls into a fixed buffer; arguments past 16 KiB are cut.
-void command_json(char* json, size_t size) noexcept
-{
-    static char raw[16384];  // static, not on the caller's stack: only the writer (holding its
-                             // lock) comes here, from whatever thread is exiting
-    ssize_t n = 0;
-    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        n = read(fd, raw, sizeof raw);
-        close(fd);
-    }
-    size_t w = 0;
-    auto put = [&](char c) {
-        if (w + 2 < size) {
-            json[w++] = c;
-        }
-    };
-    put('[');
-    bool open_string = false;
-    for (ssize_t i = 0; i < n; ++i) {
-        unsigned char c = static_cast<unsigned char>(raw[i]);
-        if (!open_string) {
-            if (w > 1) {
-                put(',');
-            }
-            put('"');
-            open_string = true;
-        }
-        if (c == '\0') {
-            put('"');
-            open_string = false;
-        } else if (c == '"' || c == '\\') {
-            put('\\');
-            put(static_cast<char>(c));
-        } else if (c < 0x20) {
-            const char* hex = "0123456789abcdef";
-            for (char e : {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]}) {
-                put(e);
-            }
-        } else {
-            put(static_cast<char>(c));
-        }
-    }
-    if (open_string) {
-        put('"');
-    }
-    json[w++] = ']';
-    json[w] = '\0';
 }
 
 void write_meta(Out& out, bool final) noexcept
@@ -206,12 +116,8 @@ void write_meta(Out& out, bool final) noexcept
     namespace m = dump::meta;
     meta(out, count, m::kPid, format_u64(buf, static_cast<uint64_t>(getpid())));
     meta(out, count, m::kParentPid, format_u64(buf, static_cast<uint64_t>(getppid())));
-    uint32_t v = python::version_hex();
     char version[32];
-    char major[8], minor[8], micro[8];
-    join(version, sizeof version,
-         {format_u64(major, v >> 24), ".", format_u64(minor, (v >> 16) & 0xff), ".",
-          format_u64(micro, (v >> 8) & 0xff)});
+    python_version_text(version, sizeof version);
     meta(out, count, m::kPythonVersion, version);
     meta(out, count, m::kMode, mode_name(settings().mode));
     static char command[20000];  // only the writer (holding its lock) uses it
@@ -223,6 +129,15 @@ void write_meta(Out& out, bool final) noexcept
         meta(out, count, m::kDisabledReason, reason);
     }
     meta(out, count, m::kFinal, final ? "1" : "0");
+    if (final) {
+        const record::Header& h = record_header();
+        char status[24];
+        char ended[32];
+        join(ended, sizeof ended,
+             {"exit", h.has_exit_status != 0 ? " " : "",
+              h.has_exit_status != 0 ? format_u64(status, h.exit_status) : ""});
+        meta(out, count, m::kEnded, ended);
+    }
     int64_t peak = peak_bytes();
     int64_t current = live_bytes();
     meta(out, count, m::kPeakBytes, format_u64(buf, peak > 0 ? static_cast<uint64_t>(peak) : 0));
@@ -433,6 +348,13 @@ bool write_dump(bool final) noexcept
 
 void persist_tick() noexcept
 {
+    sampler::Stats stats = sampler::stats();
+    record_refresh(RecordCounts{memory_samples(), stats.samples, stats.failed_reads,
+                                static_cast<uint64_t>(stats.sampler_cpu_seconds * 1e9)});
+    if (record_on_disk()) {
+        return;  // the record on disk is the profile of this instant: nothing to rewrite
+    }
+    // No record on disk: rewrite the dump now and then, so a killed process leaves something.
     if (oom_watch_near_limit()) {
         // Close to the cgroup's limit: the OOM killer may strike before any falling edge.
         SCIAGRAPH_MARK(NearLimitSnapshot);

@@ -23,6 +23,7 @@ enum class Failpoint : unsigned {
     TableFull,       // the live-allocation table reports itself full
     SamplerFdTable,  // the sampler cannot close its copies of the job's descriptors
     WrongOffsets,    // one offset of the interpreter's layout is wrong (published or built in)
+    RecordFile,      // the live record's file cannot be allocated (a full disk): kept in memory
     Count
 };
 
@@ -30,7 +31,7 @@ inline constexpr std::array<std::string_view, static_cast<size_t>(Failpoint::Cou
     kFailpointNames = {
         "startup-check", "layout-check",     "arena-map",     "alloc-hook",     "stack-capture",
         "sampler-start", "sampler-read",     "dump-write",    "dump-disk-full", "fork-handler",
-        "table-full",    "sampler-fd-table", "wrong-offsets",
+        "table-full",    "sampler-fd-table", "wrong-offsets", "record-file",
 };
 
 }  // namespace sciagraph::core

@@ -1,6 +1,7 @@
 #include "live_bytes.h"
 
 #include "coverage_marks.h"
+#include "record.h"
 #include "spinlock.h"
 #include "stack_table.h"
 
@@ -14,6 +15,39 @@ std::atomic<int64_t> g_snapshot_peak{0};
 std::atomic<int64_t> g_snapshot_total{0};
 std::atomic<uint64_t> g_generation{0};
 
+// The live record mirrors the totals (core/record_format.h), so a process that dies leaves them.
+template <typename T>
+std::atomic_ref<T> mirrored(T& field) noexcept
+{
+    return std::atomic_ref<T>(field);
+}
+
+void mirror_peak(int64_t peak) noexcept
+{
+    auto mirror = mirrored(record_header().peak_bytes);
+    int64_t held = mirror.load(std::memory_order_relaxed);
+    while (peak > held && !mirror.compare_exchange_weak(held, peak, std::memory_order_relaxed)) {
+    }
+}
+
+// Under the snapshot lock: the per-stack live bytes become the breakdown of the peak, in the
+// core's tables and in the record's other buffer, which is published only once whole.
+void snapshot_now() noexcept
+{
+    record::Header& h = record_header();
+    uint64_t generation = mirrored(h.snapshot_generation).load(std::memory_order_relaxed);
+    unsigned buffer = static_cast<unsigned>((generation + 1) & 1);
+    stack_snapshot_peak(buffer);
+    int64_t peak = detail::g_peak_bytes.load(std::memory_order_relaxed);
+    int64_t total = detail::g_live_bytes.load(std::memory_order_relaxed);
+    g_snapshot_peak.store(peak, std::memory_order_relaxed);
+    g_snapshot_total.store(total, std::memory_order_relaxed);
+    h.snapshot_peak[buffer] = peak;
+    h.snapshot_total[buffer] = total;
+    mirrored(h.snapshot_generation).store(generation + 1, std::memory_order_release);
+    g_generation.fetch_add(1, std::memory_order_release);
+}
+
 void take_snapshot() noexcept
 {
     // The lock orders concurrent falling edges; the loser finds g_rising already cleared.
@@ -26,12 +60,8 @@ void take_snapshot() noexcept
     if (last > 0 && peak - last <= last / kSnapshotGrowthDivisor) {
         return;  // within 1% of the breakdown we already hold
     }
-    stack_snapshot_peak();
+    snapshot_now();
     SCIAGRAPH_MARK(FallingEdgeSnapshot);
-    g_snapshot_peak.store(peak, std::memory_order_relaxed);
-    g_snapshot_total.store(detail::g_live_bytes.load(std::memory_order_relaxed),
-                           std::memory_order_relaxed);
-    g_generation.fetch_add(1, std::memory_order_release);
 }
 
 }  // namespace
@@ -46,6 +76,7 @@ void flush_live(int64_t delta) noexcept
             take_snapshot();
         }
         int64_t after = detail::g_live_bytes.fetch_add(delta, std::memory_order_relaxed) + delta;
+        mirrored(record_header().live_bytes).fetch_add(delta, std::memory_order_relaxed);
         // Blocks allocated before the core started and freed after make the total dip a little
         // below what it should be; never by more than that early start-up allocates.
         SCIAGRAPH_CHECK(after > -(int64_t{16} << 20));
@@ -53,10 +84,12 @@ void flush_live(int64_t delta) noexcept
         return;
     }
     int64_t now = detail::g_live_bytes.fetch_add(delta, std::memory_order_relaxed) + delta;
+    mirrored(record_header().live_bytes).fetch_add(delta, std::memory_order_relaxed);
     int64_t peak = detail::g_peak_bytes.load(std::memory_order_relaxed);
     while (now > peak) {
         if (detail::g_peak_bytes.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
             detail::g_rising.store(true, std::memory_order_relaxed);
+            mirror_peak(now);
             break;
         }
     }
@@ -102,12 +135,7 @@ void force_snapshot() noexcept
         return;  // an earlier, higher peak is already held: keep its breakdown
     }
     detail::g_rising.store(false, std::memory_order_relaxed);
-    stack_snapshot_peak();
-    g_snapshot_peak.store(detail::g_peak_bytes.load(std::memory_order_relaxed),
-                          std::memory_order_relaxed);
-    g_snapshot_total.store(detail::g_live_bytes.load(std::memory_order_relaxed),
-                           std::memory_order_relaxed);
-    g_generation.fetch_add(1, std::memory_order_release);
+    snapshot_now();
 }
 
 int64_t snapshot_total_bytes() noexcept
@@ -137,6 +165,11 @@ void live_bytes_reset_in_child() noexcept
     detail::g_peak_bytes.store(now, std::memory_order_relaxed);
     g_snapshot_peak.store(0, std::memory_order_relaxed);
     detail::g_rising.store(true, std::memory_order_relaxed);
+    // The child's record is new (core/record.h): its totals start from what it inherited.
+    record::Header& h = record_header();
+    h.live_bytes = now;
+    h.peak_bytes = now;
+    h.snapshot_generation = 0;
 }
 
 }  // namespace sciagraph::core

@@ -2,10 +2,13 @@
 
 #include "arena.h"
 #include "coverage_marks.h"
+#include "disable.h"
+#include "record.h"
 #include "spinlock.h"
 #include "stack_table_internal.h"
 
 #include <atomic>
+#include <cstring>
 
 namespace sciagraph::core {
 namespace {
@@ -97,6 +100,80 @@ struct Tables {
 
 Tables g_tables;
 
+// The live record's mirror of each stack (core/record.h): block k holds ids
+// [k × kStacksPerBlock, (k + 1) × kStacksPerBlock). Set before a stack of the block is published.
+constexpr uint32_t kBlocks = kMaxStacks / record::kStacksPerBlock;
+record::StackSlot* g_blocks[kBlocks];
+
+record::StackSlot* slot_of(StackId id) noexcept
+{
+    record::StackSlot* block = g_blocks[id / record::kStacksPerBlock];
+    return block != nullptr ? block + id % record::kStacksPerBlock : nullptr;
+}
+
+template <typename T>
+void mirror_add(T& field, T value) noexcept
+{
+    std::atomic_ref<T>(field).fetch_add(value, std::memory_order_relaxed);
+}
+
+// Mirrors a frame into the record; false when the record cannot take it.
+bool record_frame(uint32_t id, const FrameEntry& f) noexcept
+{
+    if (!record_active()) {
+        return true;  // nothing to mirror into (the unit tests)
+    }
+    const char* function = f.code != nullptr ? f.code->function : pseudo_frame_name(f.pseudo);
+    const char* file = f.code != nullptr ? f.code->file : "";
+    uint32_t function_len = static_cast<uint32_t>(std::strlen(function));
+    uint32_t file_len = static_cast<uint32_t>(std::strlen(file));
+    auto* p = static_cast<unsigned char*>(
+        record_reserve(record::Kind::Frame, 20 + size_t{function_len} + file_len));
+    if (p == nullptr) {
+        return false;
+    }
+    uint32_t kind = f.code != nullptr ? 0 : 1;  // dump::FrameKind
+    uint32_t fields[4] = {id, f.line, kind, function_len};
+    std::memcpy(p, fields, sizeof fields);
+    std::memcpy(p + 16, function, function_len);
+    std::memcpy(p + 16 + function_len, &file_len, 4);
+    std::memcpy(p + 20 + function_len, file, file_len);
+    record_commit();
+    std::atomic_ref<uint32_t>(record_header().frame_count).store(id, std::memory_order_release);
+    return true;
+}
+
+// Mirrors a stack node into the record, adding its block first when it is the block's first.
+bool record_stack(StackId id, const StackNode& node, int64_t live) noexcept
+{
+    if (!record_active()) {
+        return true;
+    }
+    uint32_t block = id / record::kStacksPerBlock;
+    if (g_blocks[block] == nullptr) {
+        auto* p = static_cast<unsigned char*>(
+            record_reserve(record::Kind::StackBlock, record::kStackBlockPayload));
+        if (p == nullptr) {
+            return false;
+        }
+        record::StackBlockHead head{block * record::kStacksPerBlock, record::kStacksPerBlock};
+        std::memcpy(p, &head, sizeof head);
+        record_commit();
+        g_blocks[block] = reinterpret_cast<record::StackSlot*>(p + sizeof head);
+    }
+    record::StackSlot* slot = slot_of(id);
+    slot->parent = node.parent;
+    slot->frame = node.frame;
+    slot->live = live;
+    std::atomic_ref<uint32_t>(record_header().stack_count).store(id, std::memory_order_release);
+    return true;
+}
+
+void record_failed() noexcept
+{
+    disable("the live record cannot grow (its disk is full, or its size cap is reached)");
+}
+
 uint32_t intern_frame(const python::CodeInfo* code, uint32_t line, uint32_t pseudo) noexcept
 {
     uint64_t key = code != nullptr ? (uint64_t{code->id} << 32) | line
@@ -109,6 +186,10 @@ uint32_t intern_frame(const python::CodeInfo* code, uint32_t line, uint32_t pseu
         return 0;
     }
     g_tables.frames[id] = FrameEntry{code, line, pseudo};
+    if (!record_frame(id, g_tables.frames[id])) {
+        record_failed();
+        return 0;
+    }
     g_tables.frame_count.store(id, std::memory_order_release);
     return id;
 }
@@ -124,6 +205,10 @@ StackId intern_node(StackId parent, uint32_t frame) noexcept
         return 0;
     }
     g_tables.stacks[id] = StackNode{parent, frame};
+    if (!record_stack(id, g_tables.stacks[id], 0)) {
+        record_failed();
+        return 0;
+    }
     g_tables.stack_count.store(id, std::memory_order_release);
     return id;
 }
@@ -178,10 +263,13 @@ void stack_add_live(StackId stack, int64_t bytes) noexcept
             g_tables.counters[stack].live.fetch_add(bytes, std::memory_order_relaxed) + bytes;
         SCIAGRAPH_CHECK(after >= 0);  // a stack never frees more than it holds
         (void)after;
+        if (record::StackSlot* slot = slot_of(stack)) {
+            mirror_add(slot->live, bytes);
+        }
     }
 }
 
-void stack_snapshot_peak() noexcept
+void stack_snapshot_peak(unsigned record_buffer) noexcept
 {
     if (!g_tables.ready) {
         return;
@@ -191,6 +279,9 @@ void stack_snapshot_peak() noexcept
     for (uint32_t id = 1; id <= count; ++id) {
         StackCounters& c = g_tables.counters[id];
         c.at_peak = c.live.load(std::memory_order_relaxed);
+        if (record::StackSlot* slot = slot_of(id)) {
+            slot->at_peak[record_buffer] = c.at_peak;
+        }
     }
 }
 
@@ -199,6 +290,10 @@ void stack_add_time(StackId stack, uint64_t cpu_us, uint64_t wait_us) noexcept
     if (stack != 0 && g_tables.ready) {
         g_tables.counters[stack].cpu_us.fetch_add(cpu_us, std::memory_order_relaxed);
         g_tables.counters[stack].wait_us.fetch_add(wait_us, std::memory_order_relaxed);
+        if (record::StackSlot* slot = slot_of(stack)) {
+            mirror_add(slot->cpu_us, cpu_us);
+            mirror_add(slot->wait_us, wait_us);
+        }
     }
 }
 
@@ -220,6 +315,32 @@ void stack_table_after_fork_child() noexcept
     for (uint32_t id = 1; id <= count && g_tables.ready; ++id) {
         g_tables.counters[id].cpu_us.store(0, std::memory_order_relaxed);
         g_tables.counters[id].wait_us.store(0, std::memory_order_relaxed);
+    }
+    // A record of its own, written from the tables as the fork left them (core/record.h).
+    record_after_fork_child();
+    for (record::StackSlot*& block : g_blocks) {
+        block = nullptr;
+    }
+    if (!g_tables.ready || !record_active()) {
+        return;
+    }
+    if (!record_process_meta()) {
+        record_failed();
+        return;
+    }
+    uint32_t frames = g_tables.frame_count.load(std::memory_order_relaxed);
+    for (uint32_t id = 1; id <= frames; ++id) {
+        if (!record_frame(id, g_tables.frames[id])) {
+            record_failed();
+            return;
+        }
+    }
+    for (uint32_t id = 1; id <= count; ++id) {
+        if (!record_stack(id, g_tables.stacks[id],
+                          g_tables.counters[id].live.load(std::memory_order_relaxed))) {
+            record_failed();
+            return;
+        }
     }
 }
 

@@ -31,8 +31,9 @@ StackId intern_pseudo(PseudoFrame frame) noexcept;
 
 // Live sampled bytes per stack; called on sampled allocations and frees.
 void stack_add_live(StackId stack, int64_t bytes) noexcept;
-// Copies live → at-peak for every stack (the peak snapshot). O(number of stacks).
-void stack_snapshot_peak() noexcept;
+// Copies live → at-peak for every stack (the peak snapshot), and into the live record's
+// at_peak[record_buffer]. O(number of stacks).
+void stack_snapshot_peak(unsigned record_buffer) noexcept;
 // Time samples from the sampler.
 void stack_add_time(StackId stack, uint64_t cpu_us, uint64_t wait_us) noexcept;
 

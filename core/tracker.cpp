@@ -11,6 +11,7 @@
 #include "mmap_table.h"
 #include "oom_watch.h"
 #include "python/python.h"
+#include "record.h"
 #include "recursion_guard.h"
 #include "sampler/time_sampler.h"
 #include "settings.h"
@@ -285,8 +286,9 @@ void start() noexcept
             refuse("the interpreter lacks PySys_AddAuditHook, which sciagraph starts with");
             return;
         }
-        if (!stack_table_init() || !alloc_table().init(1u << 14) || !mmap_table_init() ||
-            !live_bytes_init()) {
+        // The live record before the tables, which mirror into it from their first entry.
+        if (!record_open(settings().dump_dir) || !record_process_meta() || !stack_table_init() ||
+            !alloc_table().init(1u << 14) || !mmap_table_init() || !live_bytes_init()) {
             disable("could not map memory for the core's tables");
             return;
         }
@@ -338,11 +340,19 @@ void finish() noexcept
     try {
         sampler::stop();
         snapshot_if_rising();
-        write_dump(true);
+        record_exit(write_dump(true));
     } catch (...) {
         // Nothing more to do at exit; the periodic dump on disk stands.
     }
     RecursionGuard::exchange(previous);
+}
+
+void finish_with_status(int status) noexcept
+{
+    if (active()) {
+        record_exit_status(status);
+    }
+    finish();
 }
 
 void finish_reset_in_child() noexcept

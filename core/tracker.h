@@ -53,6 +53,8 @@ void start() noexcept;
 void python_ready() noexcept;
 // Last words: the final dump. From the library destructor and the _exit hooks.
 void finish() noexcept;
+// The _exit hooks: the status the process passes, for the dump's `ended`, then finish().
+void finish_with_status(int status) noexcept;
 // True once start() decided this process is profiled (a Python job started by sciagraph).
 bool active() noexcept;
 

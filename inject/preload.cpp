@@ -322,7 +322,7 @@ SCIAGRAPH_EXPORT __attribute__((noreturn)) void _exit(int status)
     // os._exit() and multiprocessing's children end here, past atexit and destructors: the
     // last chance to write the final dump.
     SCIAGRAPH_MARK(FinalDumpFromExit);
-    core::finish();
+    core::finish_with_status(status);
     if (ready()) {
         real().exit_(status);
     }
@@ -332,7 +332,7 @@ SCIAGRAPH_EXPORT __attribute__((noreturn)) void _exit(int status)
 
 SCIAGRAPH_EXPORT __attribute__((noreturn)) void _Exit(int status) noexcept
 {
-    core::finish();
+    core::finish_with_status(status);
     if (ready()) {
         real().Exit_(status);
     }
