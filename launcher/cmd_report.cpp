@@ -14,7 +14,7 @@ std::shared_ptr<ReportArgs> setup_report(CLI::App& app)
 {
     auto args = std::make_shared<ReportArgs>();
     auto* report = app.add_subcommand(
-        "report", "Render a raw dump (.sgdump), a run's output directory, or a folded-stacks file");
+        "report", "Render a raw dump (.sgdump) or live record (.sgrec), a run's output directory, or a folded-stacks file");
     report->add_option("PATH", args->path, "The dump, run directory or folded file to render")
         ->required();
     report

@@ -3,6 +3,7 @@
 
 #include "core/dump_format.h"
 #include "mapped_file.h"
+#include "record_reader.h"
 
 #include <charconv>
 #include <cstring>
@@ -337,7 +338,10 @@ DumpResult read_dump_file(const std::filesystem::path& path)
     if (!file) {
         return {std::nullopt, error};
     }
-    DumpResult result = parse_dump(file->data(), file->size());
+    const unsigned char* data = file->data();
+    const size_t size = file->size();
+    DumpResult result =
+        read_as_record(data, size, path) ? parse_record(data, size) : parse_dump(data, size);
     if (!result.dump && !result.error.message.empty()) {
         result.error.message = path.filename().string() + ": " + result.error.message;
     }

@@ -57,6 +57,7 @@ struct DumpResult {
 bool looks_like_dump(const unsigned char* data, size_t size);
 
 DumpResult parse_dump(const unsigned char* data, size_t size);
+// Reads a dump, or a live record (record_reader.h) into the same Dump, chosen by the content.
 DumpResult read_dump_file(const std::filesystem::path& path);
 
 }  // namespace sciagraph::report

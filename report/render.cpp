@@ -3,6 +3,8 @@
 #include "core/dump_format.h"
 #include "folded_reader.h"
 #include "mapped_file.h"
+#include "profile_list.h"
+#include "record_reader.h"
 #include "render_process.h"
 #include "report/report.h"
 #include "run_render.h"
@@ -28,20 +30,6 @@ Outcome failure(ExitStatus status, std::string message)
     std::replace(message.begin(), message.end(), '\n', ' ');
     o.error = std::move(message);
     return o;
-}
-
-std::vector<fs::path> list_dumps(const fs::path& dir)
-{
-    std::vector<fs::path> dumps;
-    std::error_code ec;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-        if (it->path().extension() == sciagraph::dump::kFileSuffix ||
-            it->path().extension() == ".sgdump") {
-            dumps.push_back(it->path());
-        }
-    }
-    std::sort(dumps.begin(), dumps.end());
-    return dumps;
 }
 
 // Reads back what `sciagraph run` knew of the job, when re-rendering its directory.
@@ -131,16 +119,16 @@ Outcome
 render_directory(const fs::path& input, const fs::path& output_dir, const RenderOptions& options)
 {
     RunFacts facts;
-    std::vector<fs::path> dumps = list_dumps(input / "raw");
+    std::vector<fs::path> dumps = list_profiles(input / "raw");
     if (std::error_code ec; fs::exists(input / "summary.json", ec)) {
         facts = facts_from_summary(input / "summary.json");
     }
     if (dumps.empty()) {
-        dumps = list_dumps(input);
+        dumps = list_profiles(input);
     }
     if (dumps.empty()) {
         return failure(ExitStatus::MissingInput,
-                       input.string() + ": no profile here (expected raw/*.sgdump)");
+                       input.string() + ": no profile here (expected raw/*.sgdump or raw/*.sgrec)");
     }
     if (facts.version.empty()) {
         facts.version = SCIAGRAPH_VERSION;
@@ -184,8 +172,12 @@ render_input(const fs::path& input, const fs::path& output_dir, const RenderOpti
     if (file->size() == 0) {
         return failure(ExitStatus::Unreadable, input.string() + ": empty file");
     }
-    if (looks_like_dump(file->data(), file->size()) || input.extension() == ".sgdump") {
-        const DumpResult r = parse_dump(file->data(), file->size());
+    const unsigned char* data = file->data();
+    const size_t size = file->size();
+    const bool record = read_as_record(data, size, input);
+    if (record || looks_like_dump(data, size) ||
+        input.extension() == sciagraph::dump::kFileSuffix) {
+        const DumpResult r = record ? parse_record(data, size) : parse_dump(data, size);
         if (!r.dump) {
             return failure(r.error.status, input.string() + ": " + r.error.message);
         }
@@ -254,7 +246,7 @@ Outcome render_run(const fs::path& output_dir,
             return failure(ExitStatus::CannotWrite,
                            "cannot create " + output_dir.string() + ": " + ec.message());
         }
-        return render_dumps(output_dir, list_dumps(raw_dir), facts, options);
+        return render_dumps(output_dir, list_profiles(raw_dir), facts, options);
     } catch (const std::exception& e) {
         return failure(ExitStatus::Corrupt, std::string("report failed: ") + e.what());
     }

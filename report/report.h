@@ -40,8 +40,9 @@ struct Outcome {
     std::vector<std::string> warnings;  // e.g. "dump of pid 123 was truncated"
 };
 
-// After `sciagraph run`: reads every `*.sgdump` in `raw_dir` (one per profiled process), renders
-// the root (dump of info.root_pid) into `output_dir` and each other process into
+// After `sciagraph run`: reads every `*.sgdump` in `raw_dir` (one per profiled process; a
+// process that died leaves its live record, `*.sgrec`, read in its place), renders the root
+// (dump of info.root_pid) into `output_dir` and each other process into
 // `output_dir/children/<pid>/` with the same file names, writes `summary.json` and
 // `index.html`. Never throws; a missing or broken dump still gives a summary saying so.
 Outcome render_run(const std::filesystem::path& output_dir,

@@ -78,6 +78,9 @@ nlohmann::json make_page(const RunFacts& run,
     if (is_root) {
         fields.push_back({"Exit status", describe_exit(run.exit_code, run.signal)});
     }
+    if (const auto ended = self.entry.json.value("ended", nlohmann::json()); ended.is_string()) {
+        fields.push_back({"Ended", ended});
+    }
     const auto peak = dump.meta_number(meta::kPeakBytes);
     fields.push_back({"Peak memory", peak ? human_bytes(*peak) + " (exact)" : "unknown"});
     const auto wall =
@@ -105,6 +108,7 @@ nlohmann::json make_page(const RunFacts& run,
         item["pid"] = p.entry.pid;
         item["ppid"] = p.ppid ? nlohmann::json(*p.ppid) : nlohmann::json(nullptr);
         item["status"] = p.entry.json["status"];
+        item["ended"] = p.entry.json.value("ended", nlohmann::json());
         item["peak_bytes"] = p.entry.json["peak_bytes"];
         item["peak"] = p.entry.json["peak_bytes"].is_number()
                            ? human_bytes(p.entry.json["peak_bytes"].get<double>())
@@ -163,13 +167,24 @@ Outcome render_dumps(const fs::path& output_dir,
             if (const auto pp = r.dump->meta_number(meta::kParentPid)) {
                 l.ppid = static_cast<long>(*pp);
             }
+            const bool from_record = l.entry.json["from_record"] == true;
+            if (from_record) {
+                warnings.push_back("pid " + std::to_string(*pid) +
+                                   ": profile recovered from its live record (the process ended "
+                                   "without writing its final dump)");
+            }
             if (r.dump->truncated) {
-                warnings.push_back("dump of pid " + std::to_string(*pid) +
-                                   " was truncated (the process was stopped while writing it); "
-                                   "shown up to its last complete section");
+                warnings.push_back(
+                    from_record ? "record of pid " + std::to_string(*pid) +
+                                      " is cut short (the file ends inside its log); shown up to "
+                                      "its last complete record"
+                                : "dump of pid " + std::to_string(*pid) +
+                                      " was truncated (the process was stopped while writing "
+                                      "it); shown up to its last complete section");
             }
             for (const std::string& w : r.dump->warnings) {
-                warnings.push_back("dump of pid " + std::to_string(*pid) + ": " + w);
+                warnings.push_back((from_record ? "record of pid " : "dump of pid ") +
+                                   std::to_string(*pid) + ": " + w);
             }
             if (auto reason = r.dump->meta_value(meta::kDisabledReason);
                 reason && !reason->empty()) {
@@ -213,6 +228,11 @@ Outcome render_dumps(const fs::path& output_dir,
         loaded.insert(loaded.begin(), std::move(missing));
     } else if (root_it != loaded.end()) {
         std::rotate(loaded.begin(), root_it, root_it + 1);
+        // The launcher saw the root die, and of what: a record only knows it was killed.
+        nlohmann::json& ended = loaded.front().entry.json["ended"];
+        if (ended.is_string()) {
+            ended = describe_ended(ended.get<std::string>(), run.signal);
+        }
     }
     for (size_t i = 0; i < loaded.size(); ++i) {
         loaded[i].entry.dir_rel = i == 0 ? "." : "children/" + std::to_string(loaded[i].entry.pid);

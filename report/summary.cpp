@@ -2,6 +2,7 @@
 #include "summary.h"
 
 #include "core/dump_format.h"
+#include "record_reader.h"
 #include "text.h"
 
 #include <cmath>
@@ -61,6 +62,8 @@ make_process_entry(long pid, const Dump* dump, const std::string& status, const 
     j["dump"] = nullptr;
     j["truncated"] = dump != nullptr && dump->truncated;
     j["final"] = dump != nullptr && dump->meta_value(meta::kFinal).value_or("0") == "1";
+    j["ended"] = string_or_null(dump, meta::kEnded);
+    j["from_record"] = dump != nullptr && dump->meta_value(kMetaFromRecord).value_or("0") == "1";
     j["time_samples"] = number_or_null(dump, meta::kTimeSamples);
     j["time_failed_reads"] = number_or_null(dump, meta::kTimeFailedReads);
     j["sampler_cpu_seconds"] = number_or_null(dump, meta::kSamplerCpuSeconds);
@@ -145,11 +148,27 @@ std::string describe_exit(std::optional<int> exit_code, std::optional<int> signa
     }
     std::string out = exit_code ? std::to_string(*exit_code) : std::string("?");
     if (signal) {
-        const char* name = sigabbrev_np(*signal);
+        const std::string name = signal_name(*signal);
         out += " (killed by signal " + std::to_string(*signal);
-        out += name != nullptr ? std::string(": SIG") + name + ")" : std::string(")");
+        out += name.empty() ? std::string(")") : ": " + name + ")";
     }
     return out;
+}
+
+std::string signal_name(int signal)
+{
+    const char* name = sigabbrev_np(signal);
+    return name != nullptr ? std::string("SIG") + name : std::string();
+}
+
+std::string describe_ended(const std::string& ended, std::optional<int> root_signal)
+{
+    if (ended != meta::kEndedKilled || !root_signal) {
+        return ended;
+    }
+    const std::string name = signal_name(*root_signal);
+    return "killed by signal " + std::to_string(*root_signal) +
+           (name.empty() ? std::string() : " (" + name + ")") + " while recording";
 }
 
 std::string join_command(const std::vector<std::string>& command)

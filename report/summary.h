@@ -51,6 +51,14 @@ std::string sampling_note(std::optional<double> interval_bytes);
 // "0", "1", "137 (killed by signal 9: SIGKILL)".
 std::string describe_exit(std::optional<int> exit_code, std::optional<int> signal);
 
+// "SIGKILL"; empty for a number with no name.
+std::string signal_name(int signal);
+
+// How a process ended, from its dump's `ended` meta ("exit", "exit 3", "killed while
+// recording"). A record only knows the process was killed; for the root, the launcher saw which
+// signal did it, so that is named: "killed by signal 9 (SIGKILL) while recording".
+std::string describe_ended(const std::string& ended, std::optional<int> root_signal);
+
 std::string join_command(const std::vector<std::string>& command);
 
 }  // namespace sciagraph::report

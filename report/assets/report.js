@@ -496,13 +496,14 @@
         const cell = p.href ? el('a', {href: p.href, text: String(p.pid)}) : el('span', {text: String(p.pid)});
         return el('tr', {class: p.pid === page.current ? 'current' : ''}, [
           el('td', {}, [cell]), el('td', {text: p.ppid == null ? '' : String(p.ppid)}),
-          el('td', {text: p.status + (p.error ? ': ' + p.error : '')}), el('td', {class: 'num', text: p.peak}),
+          el('td', {text: p.status + (p.error ? ': ' + p.error : '')}),
+          el('td', {text: p.ended == null ? '' : p.ended}), el('td', {class: 'num', text: p.peak}),
           el('td', {text: p.pid === page.current ? 'this page' : (p.href ? 'open report' : 'no report')}),
         ]);
       });
       h.appendChild(el('nav', {class: 'processes', 'aria-label': 'Profiled processes'}, [
         el('h3', {text: 'Processes (' + procs.length + ')'}),
-        el('table', {}, [el('thead', {}, [el('tr', {}, ['pid', 'parent', 'status', 'peak memory', 'report']
+        el('table', {}, [el('thead', {}, [el('tr', {}, ['pid', 'parent', 'status', 'ended', 'peak memory', 'report']
           .map((t) => el('th', {text: t, scope: 'col'})))]), el('tbody', {}, rows)]),
       ]));
     }

@@ -1,7 +1,9 @@
 // report/fuzz/make_seeds.cpp — writes the fuzzer's seed corpus: real-shaped dumps made with the
 // tests' dump writer (complete, cut short, with unknown sections, several sections per kind),
-// so the fuzzer starts from valid structure instead of discovering CRCs by chance.
+// so the fuzzer starts from valid structure instead of discovering CRCs by chance; and live
+// records made with the tests' record writer, for the record reader.
 #include "tests/report/dump_builder.h"
+#include "tests/report/record_builder.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -48,5 +50,22 @@ int main(int argc, char** argv)
     deep.frames({{"recurse", "r.py", 3, 0}, {"step", "r.py", 9, 0}}).stacks(chain);
     deep.samples(sciagraph::dump::Metric::TimeWaitMicros, {{300, 99}}).end();
     save("deep.sgdump", deep.str());
+
+    using sciagraph::report::testing::RecordBuilder;
+    using sciagraph::report::testing::sample_record;
+    const std::string record = sample_record().str();
+    save("complete.sgrec", record);
+    save("cut.sgrec", record.substr(0, record.size() * 9 / 10));
+    auto rising = sample_record(8, 1);  // died above its last snapshot: the live column
+    rising.header.live_bytes = rising.header.snapshot_total[1] + 1;
+    rising.header.state = static_cast<uint32_t>(sciagraph::record::State::Exited);
+    rising.meta("unknown", "kind").record(static_cast<sciagraph::record::Kind>(42), {1, 2, 3});
+    save("rising.sgrec", rising.str());
+    RecordBuilder blocks;
+    blocks.frame("recurse", "r.py", 3).frame("[native thread]", "", 0, 1);
+    for (uint32_t id = 1; id <= 1100; ++id) {
+        blocks.stack(id - 1, 1 + id % 2, {1, 2, 3, id, 0});
+    }
+    save("two-blocks.sgrec", blocks.str());
     return 0;
 }

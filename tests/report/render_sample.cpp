@@ -1,6 +1,8 @@
-// tests/report/render_sample.cpp — renders a small two-process run from the tests' dump writer
-// into DIR, for the browser check (html_check.sh) and for looking at.
+// tests/report/render_sample.cpp — renders a small three-process run from the tests' dump and
+// record writers (one child died: its live record stands in for its dump) into DIR, for the
+// browser check (html_check.sh) and for looking at.
 #include "dump_builder.h"
+#include "record_builder.h"
 #include "report/report.h"
 
 #include <cstdio>
@@ -18,6 +20,8 @@ int main(int argc, char** argv)
     fs::create_directories(dir / "raw");
     std::ofstream(dir / "raw/100.sgdump", std::ios::binary) << sample_dump(100, 1).str();
     std::ofstream(dir / "raw/101.sgdump", std::ios::binary) << sample_dump(101, 100).str();
+    std::ofstream(dir / "raw/102.sgrec", std::ios::binary)
+        << sciagraph::report::testing::sample_record(102, 100).str();
     sciagraph::report::RunInfo info;
     info.command = {"python", "job.py"};
     info.wall_seconds = 2.6;

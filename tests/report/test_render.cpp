@@ -1,19 +1,24 @@
 // tests/report/test_render.cpp — the API: render_run and render_path on good and bad input,
 // summary.json, file layout, exit statuses, determinism.
 #include "dump_builder.h"
+#include "record_builder.h"
 #include "report/mapped_file.h"
+#include "report/profile_list.h"
 #include "report/report.h"
 #include "tests/temp_dir.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstddef>
 #include <fstream>
 #include <sstream>
 
 using namespace sciagraph::report;
 using sciagraph::report::testing::DumpBuilder;
 using sciagraph::report::testing::sample_dump;
+using sciagraph::report::testing::sample_record;
 namespace fs = std::filesystem;
 
 namespace {
@@ -207,6 +212,112 @@ TEST_CASE("render_path: every bad input gets one line and its own status", "[rep
     write(dir.path / "file", "x");
     const Outcome o = render_path(dir.path / "ok.folded", dir.path / "file/sub", {});
     CHECK(o.exit_status == 6);
+}
+
+TEST_CASE("pick_profiles: one file per process, the record unless the dump is final", "[report]")
+{
+    const std::vector<fs::path> files = {"/r/3.sgrec",      "/r/1.sgdump",    "/r/2.sgdump",
+                                         "/r/2.sgrec",      "/r/4.sgrec",     "/r/4.sgdump",
+                                         "/r/summary.json", "/r/5.sgdump.tmp"};
+    std::vector<fs::path> asked;
+    const auto picked = pick_profiles(files, [&](const fs::path& dump) {
+        asked.push_back(dump);
+        return dump == "/r/4.sgdump";
+    });
+    CHECK(picked ==
+          std::vector<fs::path>{"/r/1.sgdump", "/r/2.sgrec", "/r/3.sgrec", "/r/4.sgdump"});
+    // Only a dump with a record beside it is read.
+    CHECK(asked == std::vector<fs::path>{"/r/2.sgdump", "/r/4.sgdump"});
+}
+
+TEST_CASE("list_profiles: a dump's final flag decides against its record", "[report]")
+{
+    TempDir dir;
+    const std::string record = sample_record().str();
+    write(dir.path / "10.sgdump", sample_dump(10, 1).str());  // final
+    write(dir.path / "10.sgrec", record);
+    write(dir.path / "11.sgdump", DumpBuilder().meta({{"pid", "11"}, {"final", "0"}}).end().str());
+    write(dir.path / "11.sgrec", record);
+    write(dir.path / "12.sgrec", record);
+    write(dir.path / "13.sgdump", "garbage");  // unreadable: not final
+    write(dir.path / "13.sgrec", record);
+    write(dir.path / "14.sgdump", sample_dump(14, 1, false).str());
+    CHECK(list_profiles(dir.path) ==
+          std::vector<fs::path>{dir.path / "10.sgdump", dir.path / "11.sgrec",
+                                dir.path / "12.sgrec", dir.path / "13.sgrec",
+                                dir.path / "14.sgdump"});
+    CHECK(list_profiles(dir.path / "missing").empty());
+}
+
+TEST_CASE("render_run: processes that died render from their live records", "[report]")
+{
+    TempDir dir;
+    write(dir.path / "raw/100.sgrec", sample_record(100, 1).str());  // the root, killed
+    write(dir.path / "raw/101.sgdump", sample_dump(101, 100).str());
+    auto exited = sample_record(102, 100);
+    exited.header.state = static_cast<uint32_t>(sciagraph::record::State::Exited);
+    exited.header.has_exit_status = 1;
+    exited.header.exit_status = 3;
+    write(dir.path / "raw/102.sgrec", exited.str());
+    const Outcome o = render_run(dir.path, dir.path / "raw", run_info(100), {});
+    REQUIRE(o.ok);
+    CHECK(o.peak_bytes == 104857600ull);
+    for (const char* f : kProcessFiles) {
+        CHECK(fs::exists(dir.path / f));
+        CHECK(fs::exists(dir.path / "children/102" / f));
+    }
+    const auto s = nlohmann::json::parse(read(dir.path / "summary.json"));
+    REQUIRE(s["processes"].size() == 3);
+    const auto& root = s["processes"][0];
+    CHECK(root["dump"] == "raw/100.sgrec");
+    CHECK(root["ended"] == "killed by signal 9 (SIGKILL) while recording");
+    CHECK(root["from_record"] == true);
+    CHECK(root["final"] == false);
+    CHECK(root["status"] == "ok");
+    CHECK(root["peak_bytes"] == 104857600);
+    CHECK(root["dir"] == ".");
+    CHECK(s["processes"][1]["ended"].is_null());  // a dump of a core that did not say
+    CHECK(s["processes"][1]["from_record"] == false);
+    CHECK(s["processes"][2]["ended"] == "exit 3");
+    const std::string recovered = "pid 100: profile recovered from its live record (the process "
+                                  "ended without writing its final dump)";
+    CHECK(std::find(s["warnings"].begin(), s["warnings"].end(), recovered) != s["warnings"].end());
+    const std::string page = read(dir.path / "index.html");
+    CHECK(page.find("\"Ended\"") != std::string::npos);
+    CHECK(page.find("killed by signal 9 (SIGKILL) while recording") != std::string::npos);
+    CHECK(page.find("profile recovered from its live record") != std::string::npos);
+    CHECK(read(dir.path / "children/102/index.html").find("exit 3") != std::string::npos);
+
+    // Rendered again, the signal comes back from summary.json.
+    const Outcome again = render_path(dir.path, dir.path / "again", {});
+    REQUIRE(again.ok);
+    const auto s2 = nlohmann::json::parse(read(dir.path / "again/summary.json"));
+    CHECK(s2["processes"][0]["ended"] == "killed by signal 9 (SIGKILL) while recording");
+}
+
+TEST_CASE("render_path: renders a lone live record", "[report]")
+{
+    TempDir dir;
+    write(dir.path / "123.sgrec", sample_record(123, 1).str());
+    const Outcome o = render_path(dir.path / "123.sgrec", dir.path / "out", {});
+    REQUIRE(o.ok);
+    CHECK(fs::exists(dir.path / "out/memory-peak.svg"));
+    const auto s = nlohmann::json::parse(read(dir.path / "out/summary.json"));
+    CHECK(s["root_pid"] == 123);
+    CHECK(s["command"] == nlohmann::json::array({"python", "job.py"}));
+    CHECK(s["processes"][0]["ended"] == "killed while recording");  // no signal known
+    CHECK(s["processes"][0]["from_record"] == true);
+
+    // A directory of records alone, and a record too damaged to read.
+    write(dir.path / "run/raw/5.sgrec", sample_record(5, 1).str());
+    REQUIRE(render_path(dir.path / "run", dir.path / "out2", {}).ok);
+    auto v2 = sample_record().bytes();
+    v2[offsetof(sciagraph::record::Header, version)] = 2;
+    write(dir.path / "v2.sgrec", std::string(v2.begin(), v2.end()));
+    const Outcome bad = render_path(dir.path / "v2.sgrec", dir.path / "out3", {});
+    CHECK(bad.exit_status == 5);
+    write(dir.path / "short.sgrec", "SCIAGREC");
+    CHECK(render_path(dir.path / "short.sgrec", dir.path / "out4", {}).exit_status == 4);
 }
 
 TEST_CASE("write_file: a link planted at the temporary name is not written through", "[report]")
