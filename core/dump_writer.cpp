@@ -115,7 +115,11 @@ void write_meta(Out& out, bool final) noexcept
     char buf[64];
     namespace m = dump::meta;
     meta(out, count, m::kPid, format_u64(buf, static_cast<uint64_t>(getpid())));
-    meta(out, count, m::kParentPid, format_u64(buf, static_cast<uint64_t>(getppid())));
+    // The parent that started the process (kept at start-up): an orphan's getppid() at exit is
+    // 1 or a subreaper, which would make it look like a second root.
+    const uint32_t ppid = record_header().ppid;
+    meta(out, count, m::kParentPid,
+         format_u64(buf, ppid != 0 ? ppid : static_cast<uint64_t>(getppid())));
     char version[32];
     python_version_text(version, sizeof version);
     meta(out, count, m::kPythonVersion, version);

@@ -180,6 +180,47 @@ class PoolWorkers(CrashCase):
 
 # --- the kernel's OOM killer: a memory cgroup holding only the job -------------------------------
 
+class OutlivingTheJob(CrashCase):
+    """A process the job started may outlive the job's root: the launcher gives it a moment to end
+    (it then leaves its final dump), and one still running after that is reported as such, from
+    its live record, never as killed."""
+
+    def outlive(self, seconds):
+        command = [test_python(), program("crash_outlive.py"), str(seconds)]
+        result = run_sciagraph(command, self.out())
+        self.assertEqual(result.returncode, 0, result.describe())
+        child = int(result.stdout_text.strip())
+        return result, child
+
+    def wait_gone(self, pid, limit=30):
+        deadline = time.monotonic() + limit
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def check_child(self, result, child, ended):
+        summary = result.summary()
+        entry = harness.process_entry(summary, child)
+        self.assertEqual(entry.get("ended"), ended, entry)
+        self.check_peak(entry["peak_bytes"], 50 * MB, "the child's peak_bytes")
+        # The child's program is a -c string: its frames are named "<string>", line 4.
+        folded = result.folded("memory-peak.folded", child)
+        assert_within(bytes_at_line(folded, "<string>", 4), 50 * MB, ATTRIBUTION_TOLERANCE,
+                      "the child's peak line\n" + harness.describe_folded(folded))
+
+    def test_a_child_that_ends_just_after_the_job_leaves_its_final_dump(self):
+        result, child = self.outlive(0.3)
+        self.wait_gone(child)
+        self.check_child(result, child, "exit")
+
+    def test_a_child_still_running_is_reported_as_running(self):
+        result, child = self.outlive(8)
+        try:
+            self.check_child(result, child, "still running when the report was made")
+            self.assertTrue(Path(f"/proc/{child}").exists(), "the child was expected to run on")
+        finally:
+            self.wait_gone(child)  # before the output directory goes
+
+
 def _mounts(fstype):
     with open("/proc/self/mounts") as f:
         for line in f:

@@ -7,10 +7,12 @@
 #include "job_env.h"
 #include "log.h"
 #include "output_dir.h"
+#include "report/live_process.h"
 #include "report/report.h"
 #include "sciagraph_version.h"
 #include "spawn_job.h"
 
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 
@@ -162,6 +164,9 @@ std::optional<CoreFiles> check_job(const Settings& settings,
     }
 }
 
+// How long processes that outlive the job's root get to end before the report is rendered.
+constexpr int kOutlivingWaitMs = 2000;
+
 void render(const fs::path& output, const RunOptions& options, const JobResult& job)
 {
     report::RunInfo info;
@@ -174,6 +179,15 @@ void render(const fs::path& output, const RunOptions& options, const JobResult& 
     info.cpu_seconds = job.cpu_seconds;
     info.root_pid = job.pid;
     info.version = SCIAGRAPH_VERSION;
+    // Processes the job started may outlive its root by a moment (multiprocessing's resource
+    // tracker and forkserver exit when the root's end of their pipe closes): give them time to
+    // reach their exit and write their final dump, rather than render a record of a process that
+    // is about to end. Bounded: a daemon the job left running does not hold sciagraph up.
+    const auto still_running = report::wait_for_recording_processes(
+        output / "raw", std::chrono::milliseconds(kOutlivingWaitMs));
+    for (const auto& record : still_running) {
+        log::debug("{} is still recording after the job ended", record.filename().string());
+    }
     const report::Outcome outcome = report::render_run(output, output / "raw", info, {});
     for (const auto& warning : outcome.warnings) {
         log::warn("{}", warning);

@@ -5,7 +5,9 @@
 #include "run_render.h"
 
 #include "core/dump_format.h"
+#include "core/record_format.h"
 #include "dump_to_tree.h"
+#include "live_process.h"
 #include "mapped_file.h"
 #include "render_process.h"
 #include "text.h"
@@ -49,6 +51,23 @@ const char* status_of(ExitStatus s)
     default:
         return "corrupt";
     }
+}
+
+// A record can go between the listing and the reading: its process reached its exit and wrote
+// its final dump meanwhile. Then that dump is read, and `path` names it.
+DumpResult read_profile(fs::path& path)
+{
+    DumpResult r = read_dump_file(path);
+    if (!r.dump && path.extension() == record::kFileSuffix) {
+        std::error_code ec;
+        fs::path dump = path;
+        dump.replace_extension(sciagraph::dump::kFileSuffix);
+        if (!fs::exists(path, ec) && fs::exists(dump, ec)) {
+            path = dump;
+            r = read_dump_file(path);
+        }
+    }
+    return r;
 }
 
 struct Loaded {
@@ -144,8 +163,8 @@ Outcome render_dumps(const fs::path& output_dir,
     }
     std::vector<std::string> warnings;
     std::vector<Loaded> loaded;
-    for (const fs::path& path : dumps) {
-        const DumpResult r = read_dump_file(path);
+    for (fs::path path : dumps) {
+        const DumpResult r = read_profile(path);
         std::optional<long> pid = pid_from_name(path);
         if (r.dump) {
             if (const auto m = r.dump->meta_number(meta::kPid); m && *m > 0) {
@@ -168,7 +187,15 @@ Outcome render_dumps(const fs::path& output_dir,
                 l.ppid = static_cast<long>(*pp);
             }
             const bool from_record = l.entry.json["from_record"] == true;
-            if (from_record) {
+            nlohmann::json& ended = l.entry.json["ended"];
+            if (from_record && ended == meta::kEndedKilled && process_holds_record(*pid, path)) {
+                ended = kEndedRunning;  // not killed: it outlived the job's root, still running
+            }
+            if (from_record && ended == kEndedRunning) {
+                warnings.push_back("pid " + std::to_string(*pid) +
+                                   " was still running when the report was made: its profile is "
+                                   "its live record as of then");
+            } else if (from_record) {
                 warnings.push_back("pid " + std::to_string(*pid) +
                                    ": profile recovered from its live record (the process ended "
                                    "without writing its final dump)");
@@ -246,7 +273,7 @@ Outcome render_dumps(const fs::path& output_dir,
         if (!l.entry.rendered) {
             continue;
         }
-        DumpResult r = read_dump_file(l.path);
+        DumpResult r = read_profile(l.path);
         Error error;
         std::optional<DumpTrees> trees;
         if (r.dump) {

@@ -3,6 +3,7 @@
 // process would (and so the record's global state never leaks into the other tests); the test
 // reads the file the child left.
 #include "../temp_dir.h"
+#include "core/failpoints.h"
 #include "core/live_bytes.h"
 #include "core/record.h"
 #include "core/stack_table.h"
@@ -84,6 +85,7 @@ void in_child_that_dies(Body body)
     int status = 0;
     REQUIRE(waitpid(pid, &status, 0) == pid);
     REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);  // the body's own checks passed
 }
 
 StackId stack_named(python::CodeInfo& code, uint32_t line)
@@ -234,4 +236,24 @@ TEST_CASE("record: a fork child writes a record of its own and never the parent'
     // The child's record starts from what it inherited, and has its own changes.
     CHECK(live_of(second, "before_fork") == 0);
     CHECK(live_of(second, "in_child") == 70 * mib);
+}
+
+TEST_CASE("record: where no file can be had, the record lives in memory and profiling goes on",
+          "[core][record]")
+{
+    testing::TempDir dir;
+    python::CodeInfo code{"fallback", "job.py", 1, 910005};
+    in_child_that_dies([&] {
+        failpoints_init("record-file");  // the file's blocks cannot be allocated (a full disk)
+        if (!record_open(dir.path.c_str()) || record_on_disk() || !record_active() ||
+            !stack_table_init()) {
+            _exit(3);
+        }
+        // Stacks still intern (their mirror goes to memory), so profiling is not stopped.
+        if (stack_named(code, 1) == 0 || record_header().stack_count == 0) {
+            _exit(4);
+        }
+    });
+    // Nothing left on disk: a refused file is removed, never half made.
+    CHECK(std::filesystem::is_empty(dir.path));
 }
