@@ -24,8 +24,8 @@ namespace {
 // The whole record's address range is reserved at once (the file grows inside it), so nothing
 // that points into it ever moves.
 constexpr size_t kMappedBytes = record::kHeaderBytes + record::kMaxLogBytes;
-constexpr size_t kFirstBytes = 256 * 1024;  // header, block 0 and the first frames
-constexpr size_t kGrowBytes = 1024 * 1024;
+constexpr size_t kFirstBytes = size_t{256} * 1024;  // header, block 0 and the first frames
+constexpr size_t kGrowBytes = size_t{1024} * 1024;
 
 record::Header g_static_header;  // before record_open(), and in the unit tests
 
@@ -244,6 +244,13 @@ void record_commit() noexcept
     std::atomic_ref<uint64_t>(g.header->log_end).store(g.log_end, std::memory_order_release);
 }
 
+unsigned char* record_put_string(unsigned char* at, const char* text, uint32_t length) noexcept
+{
+    std::memcpy(at, &length, sizeof length);
+    std::memcpy(at + sizeof length, static_cast<const void*>(text), length);
+    return at + sizeof length + length;
+}
+
 bool record_meta(const char* key, const char* value) noexcept
 {
     uint32_t key_len = static_cast<uint32_t>(std::strlen(key));
@@ -253,10 +260,7 @@ bool record_meta(const char* key, const char* value) noexcept
     if (p == nullptr) {
         return false;
     }
-    std::memcpy(p, &key_len, 4);
-    std::memcpy(p + 4, key, key_len);
-    std::memcpy(p + 4 + key_len, &value_len, 4);
-    std::memcpy(p + 8 + key_len, value, value_len);
+    record_put_string(record_put_string(p, key, key_len), value, value_len);
     record_commit();
     return true;
 }

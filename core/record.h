@@ -33,6 +33,8 @@ bool record_on_disk() noexcept;
 // record_commit(). Callers hold the stack table's lock.
 void* record_reserve(record::Kind kind, size_t payload) noexcept;
 void record_commit() noexcept;
+// Writes a record string (u32 length, then the bytes, no NUL) at `at`; returns what follows.
+unsigned char* record_put_string(unsigned char* at, const char* text, uint32_t length) noexcept;
 // The Meta records that name the process (mode, Python version, command); at start-up and in a
 // fork child's new record.
 bool record_process_meta() noexcept;

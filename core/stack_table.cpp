@@ -133,11 +133,9 @@ bool record_frame(uint32_t id, const FrameEntry& f) noexcept
         return false;
     }
     uint32_t kind = f.code != nullptr ? 0 : 1;  // dump::FrameKind
-    uint32_t fields[4] = {id, f.line, kind, function_len};
+    uint32_t fields[3] = {id, f.line, kind};
     std::memcpy(p, fields, sizeof fields);
-    std::memcpy(p + 16, function, function_len);
-    std::memcpy(p + 16 + function_len, &file_len, 4);
-    std::memcpy(p + 20 + function_len, file, file_len);
+    record_put_string(record_put_string(p + sizeof fields, function, function_len), file, file_len);
     record_commit();
     std::atomic_ref<uint32_t>(record_header().frame_count).store(id, std::memory_order_release);
     return true;
