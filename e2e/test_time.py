@@ -109,39 +109,65 @@ class TimeCases(RunTestCase):
 
     def test_64_short_lived_threads(self):
         name = "time_short_threads.py"
-        harness.assert_line_is(program(name), 8, "# SHORT")
-        cpu, wait = self.times(self.profile(name))
-        # 64 x 40 ms of CPU. Wider than the 10% of long threads: a thread may be seen up to one
-        # sampling interval (10 ms at 100 Hz) late, out of 40 ms.
-        self.check_category(cpu, wait, lambda f: value_at_line(f, name, 8), 64 * 0.04,
-                            "CPU of 64 short threads", tolerance=0.20)
+        harness.assert_line_is(program(name), 21, "# SHORT")
+        result = self.profile(name)
+        runqueue = float(result.stdout_text.split()[1])
+        cpu, wait = self.times(result)
+        # 64 x 40 ms of CPU, plus the time the threads sat runnable (see check_computing). Wider
+        # than the 10% of long threads: a thread may be seen up to one sampling interval (10 ms
+        # at 100 Hz) late, out of 40 ms.
+        actual = value_at_line(cpu, name, 21)
+        low, high = 64 * 0.04 * US * 0.80, (64 * 0.04 + runqueue) * US * 1.20
+        self.assertTrue(low <= actual <= high,
+                        f"CPU of 64 short threads: got {actual:,.0f} us, expected 2.56 s plus up "
+                        f"to {runqueue:.3f} s runnable, within 20%\n"
+                        + harness.describe_folded(cpu))
+        self.assertLess(value_at_line(wait, name, 21), OTHER_CATEGORY_LIMIT * 64 * 0.04 * US,
+                        "short threads' computing counted as waiting\n"
+                        + harness.describe_folded(wait))
+
+    def check_computing(self, folded, actual, cpu_seconds, runqueue_seconds, what):
+        """A computing thread's time: its CPU, plus (where the sampler can read it) the time it
+        sat runnable waiting for a core, which it counts as CPU too; on a loaded machine (CI runs
+        two tests at once on 2 cores) that is 10-30% more. Within 10% of that range."""
+        low = cpu_seconds * US * (1 - OWN_CATEGORY_TOLERANCE)
+        high = (cpu_seconds + runqueue_seconds) * US * (1 + OWN_CATEGORY_TOLERANCE)
+        self.assertTrue(low <= actual <= high,
+                        f"{what}: got {actual:,.0f} us, expected {cpu_seconds} s of CPU plus up "
+                        f"to {runqueue_seconds:.3f} s runnable, within 10%\n"
+                        + harness.describe_folded(folded))
 
     def test_thread_pool(self):
         name = "time_pool.py"
-        harness.assert_line_is(program(name), 8, "# POOL_TASK")
+        harness.assert_line_is(program(name), 21, "# POOL_TASK")
         result = self.profile(name)
-        self.assertEqual(result.stdout_text, "2.0\n")
+        reported = json.loads(result.stdout_text)
+        self.assertEqual(reported["cpu"], 2.0)
         cpu, wait = self.times(result)
         # 8 tasks x 0.25 s of CPU. Four workers share the GIL: the time each waits for it is
         # waiting, not CPU, so the CPU total is the CPU the tasks really used.
-        assert_within(value_at_line(cpu, name, 8), 2.0 * US, OWN_CATEGORY_TOLERANCE,
-                      "CPU of the pool's tasks\n" + harness.describe_folded(cpu))
+        self.check_computing(cpu, value_at_line(cpu, name, 21), 2.0, reported["runqueue"],
+                             "CPU of the pool's tasks")
 
     def test_multiprocessing_child(self):
         name = "time_child.py"
-        harness.assert_line_is(program(name), 9, "# CHILD_WORK")
-        harness.assert_line_is(program(name), 17, "# JOIN")
+        harness.assert_line_is(program(name), 20, "# CHILD_WORK")
+        harness.assert_line_is(program(name), 29, "# JOIN")
         result = self.profile(name)
-        match = re.search(r"child (\d+) exit 0 joined ([\d.]+)", result.stdout_text)
+        match = re.search(r"runqueue ([\d.e-]+)\nchild (\d+) exit 0 joined ([\d.]+)",
+                          result.stdout_text)
         self.assertIsNotNone(match, result.describe())
-        pid = int(match.group(1))
+        pid = int(match.group(2))
         child_cpu, child_wait = self.times(result, pid)
-        self.check_category(child_cpu, child_wait, lambda f: value_at_line(f, name, 9), 1.5,
-                            "CPU of the child")
+        self.check_computing(child_cpu, value_at_line(child_cpu, name, 20), 1.5,
+                             float(match.group(1)), "CPU of the child")
+        self.assertLess(value_at_line(child_wait, name, 20), OTHER_CATEGORY_LIMIT * 1.5 * US,
+                        "the child's computing counted as waiting\n"
+                        + harness.describe_folded(child_wait))
         cpu, wait = self.times(result)
         # join() is Python code in multiprocessing: the line is a caller of the leaf-most frame.
-        self.check_category(wait, cpu, lambda f: value_under_line(f, name, 17),
-                            float(match.group(2)), "parent waiting in join()")
+        self.check_category(wait, cpu, lambda f: value_under_line(f, name, 29),
+                            float(match.group(3)), "parent waiting in join()")
 
     def test_sampler_reports_its_own_cost(self):
         result = self.profile("time_many_threads.py")

@@ -1,13 +1,25 @@
 """A multiprocessing child (fork) computes for 1.5 s of CPU while the parent waits in join().
-Prints the child's pid and how long the parent waited."""
+The child prints how long it sat runnable but off a core while computing (which the sampler
+counts as CPU where it can read it); the parent prints the child's pid and how long it waited."""
 import multiprocessing
 import time
 
 
+def runqueue_seconds():
+    # /proc/thread-self/schedstat: CPU ns, ns spent runnable on a run queue, time slices.
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except OSError:
+        return 0.0
+
+
 def child_work(seconds):
+    waited = runqueue_seconds()
     end = time.thread_time() + seconds
     while time.thread_time() < end:  # CHILD_WORK
         pass
+    print("runqueue", runqueue_seconds() - waited, flush=True)
 
 
 def main():
