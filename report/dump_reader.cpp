@@ -1,6 +1,7 @@
 // report/dump_reader.cpp — see dump_reader.h.
 #include "dump_reader.h"
 
+#include "byte_cursor.h"
 #include "core/dump_format.h"
 #include "mapped_file.h"
 #include "record_reader.h"
@@ -13,51 +14,6 @@ namespace sciagraph::report {
 namespace {
 
 namespace fmt = sciagraph::dump;
-
-// A bounded cursor over one payload. Any read past the end sets `failed` and returns zeros, so
-// parsing code checks once per record instead of once per field.
-class Cursor {
-public:
-    Cursor(const unsigned char* data, size_t size) : p_(data), end_(data + size) {}
-
-    size_t left() const { return static_cast<size_t>(end_ - p_); }
-    bool failed() const { return failed_; }
-
-    uint32_t u32() { return read_le<uint32_t>(); }
-    uint64_t u64() { return read_le<uint64_t>(); }
-    std::string string()
-    {
-        const uint32_t n = u32();
-        if (failed_ || n > left()) {
-            failed_ = true;
-            return {};
-        }
-        std::string s(reinterpret_cast<const char*>(p_), n);
-        p_ += n;
-        return s;
-    }
-
-private:
-    template <typename T>
-    T read_le()
-    {
-        if (left() < sizeof(T)) {
-            failed_ = true;
-            p_ = end_;
-            return 0;
-        }
-        T v = 0;
-        for (size_t i = 0; i < sizeof(T); ++i) {
-            v |= static_cast<T>(p_[i]) << (8 * i);
-        }
-        p_ += sizeof(T);
-        return v;
-    }
-
-    const unsigned char* p_;
-    const unsigned char* end_;
-    bool failed_ = false;
-};
 
 Error corrupt(std::string what)
 {

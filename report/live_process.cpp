@@ -2,10 +2,10 @@
 #include "live_process.h"
 
 #include "core/record_format.h"
+#include "profile_list.h"
 
 #include <charconv>
 #include <fstream>
-#include <optional>
 #include <string>
 #include <thread>
 
@@ -13,22 +13,8 @@
 #include <sys/sysmacros.h>
 
 namespace sciagraph::report {
-namespace {
 
 namespace fs = std::filesystem;
-
-std::optional<long> pid_of_record(const fs::path& path)
-{
-    const std::string stem = path.stem().string();
-    long pid = 0;
-    const auto [end, ec] = std::from_chars(stem.data(), stem.data() + stem.size(), pid);
-    if (ec != std::errc() || end != stem.data() + stem.size() || pid <= 0) {
-        return std::nullopt;
-    }
-    return pid;
-}
-
-}  // namespace
 
 bool process_holds_record(long pid, const fs::path& record)
 {
@@ -69,7 +55,7 @@ std::vector<fs::path> records_still_held(const fs::path& dir)
         if (it->path().extension() != record::kFileSuffix) {
             continue;
         }
-        if (const auto pid = pid_of_record(it->path());
+        if (const auto pid = pid_from_name(it->path());
             pid && process_holds_record(*pid, it->path())) {
             held.push_back(it->path());
         }

@@ -6,6 +6,7 @@
 #include "dump_reader.h"
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <optional>
 #include <system_error>
@@ -52,6 +53,17 @@ std::vector<fs::path> list_profiles(const fs::path& dir)
         const DumpResult r = read_dump_file(dump);
         return r.dump && r.dump->meta_value(sciagraph::dump::meta::kFinal) == "1";
     });
+}
+
+std::optional<long> pid_from_name(const fs::path& path)
+{
+    const std::string stem = path.stem().string();
+    long pid = 0;
+    const auto [ptr, ec] = std::from_chars(stem.data(), stem.data() + stem.size(), pid);
+    if (ec != std::errc() || ptr != stem.data() + stem.size() || pid <= 0) {
+        return std::nullopt;
+    }
+    return pid;
 }
 
 }  // namespace sciagraph::report

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace sciagraph::report {
@@ -19,6 +20,9 @@ namespace sciagraph::report {
 std::vector<std::filesystem::path>
 pick_profiles(std::vector<std::filesystem::path> files,
               const std::function<bool(const std::filesystem::path&)>& is_final_dump);
+
+// The process id a profile's file is named after (`<pid>.sgdump`, `<pid>.sgrec`), if it is one.
+std::optional<long> pid_from_name(const std::filesystem::path& path);
 
 // pick_profiles over the files in `dir`, reading a dump's meta where a record is beside it.
 // An unreadable dump is not final.

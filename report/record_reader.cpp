@@ -1,10 +1,12 @@
 // report/record_reader.cpp — see record_reader.h.
 #include "record_reader.h"
 
+#include "byte_cursor.h"
 #include "core/dump_format.h"
 #include "core/record_format.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <exception>
 #include <type_traits>
@@ -14,6 +16,10 @@ namespace {
 
 namespace rec = sciagraph::record;
 namespace meta = sciagraph::dump::meta;
+
+// A record is in the writer's native byte order; the strings and fields of its log are read with
+// the dump reader's little-endian cursor, which is the same on the only hosts the core runs on.
+static_assert(std::endian::native == std::endian::little, "records are read as little-endian");
 
 // Native endianness, as the record is written (the reader runs where the writer did), through
 // memcpy: a fuzzer's buffer, or a test's, need not be aligned as a mapping is.
@@ -25,44 +31,6 @@ T load(const unsigned char* p)
     std::memcpy(&v, p, sizeof v);
     return v;
 }
-
-// A bounded cursor over one record's payload; a read past its end sets `failed` and returns
-// zeros, so a record is checked once, at its end.
-class Payload {
-public:
-    Payload(const unsigned char* data, size_t size) : p_(data), end_(data + size) {}
-
-    bool ok_at_end() const { return !failed_ && p_ == end_; }
-    uint32_t u32()
-    {
-        if (left() < 4) {
-            failed_ = true;
-            p_ = end_;
-            return 0;
-        }
-        const uint32_t v = load<uint32_t>(p_);
-        p_ += 4;
-        return v;
-    }
-    std::string string()
-    {
-        const uint32_t n = u32();
-        if (failed_ || n > left()) {
-            failed_ = true;
-            return {};
-        }
-        std::string s(reinterpret_cast<const char*>(p_), n);
-        p_ += n;
-        return s;
-    }
-
-private:
-    size_t left() const { return static_cast<size_t>(end_ - p_); }
-
-    const unsigned char* p_;
-    const unsigned char* end_;
-    bool failed_ = false;
-};
 
 Error corrupt(std::string what)
 {
@@ -77,7 +45,7 @@ struct LogContents {
 };
 
 // Each returns why the record cannot be used, or an empty string.
-std::string read_meta(Payload p, LogContents& log)
+std::string read_meta(Cursor p, LogContents& log)
 {
     std::string key = p.string();
     std::string value = p.string();
@@ -88,7 +56,7 @@ std::string read_meta(Payload p, LogContents& log)
     return {};
 }
 
-std::string read_frame(Payload p, Dump& dump)
+std::string read_frame(Cursor p, Dump& dump)
 {
     const uint32_t id = p.u32();
     DumpFrame f;
@@ -158,10 +126,10 @@ void walk_log(const unsigned char* log,
         std::string bad;
         switch (static_cast<rec::Kind>(head.kind)) {
         case rec::Kind::Meta:
-            bad = read_meta(Payload(payload, head.size), contents);
+            bad = read_meta(Cursor(payload, head.size), contents);
             break;
         case rec::Kind::Frame:
-            bad = read_frame(Payload(payload, head.size), dump);
+            bad = read_frame(Cursor(payload, head.size), dump);
             break;
         case rec::Kind::StackBlock:
             bad = read_block(payload, head.size, contents);

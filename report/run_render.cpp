@@ -9,28 +9,17 @@
 #include "dump_to_tree.h"
 #include "live_process.h"
 #include "mapped_file.h"
+#include "profile_list.h"
 #include "render_process.h"
 #include "text.h"
 
 #include <algorithm>
-#include <charconv>
 
 namespace sciagraph::report {
 namespace {
 
 namespace fs = std::filesystem;
 namespace meta = sciagraph::dump::meta;
-
-std::optional<long> pid_from_name(const fs::path& path)
-{
-    const std::string stem = path.stem().string();
-    long pid = 0;
-    const auto [ptr, ec] = std::from_chars(stem.data(), stem.data() + stem.size(), pid);
-    if (ec != std::errc() || ptr != stem.data() + stem.size() || pid <= 0) {
-        return std::nullopt;
-    }
-    return pid;
-}
 
 std::string relative_name(const fs::path& path, const fs::path& base)
 {
