@@ -299,6 +299,34 @@ def describe_folded(folded, top=8):
 
 # --- assertions ----------------------------------------------------------------------------------
 
+# A stack's bytes at the peak against the known answer: within 3% (the accuracy the README
+# promises for stacks holding >= 5% of the peak).
+ATTRIBUTION_TOLERANCE = 0.03
+
+
+def assert_peak_near(peak, expected, what="peak_bytes"):
+    """A peak total: at least the known allocation, at most that plus what the interpreter itself
+    holds (INTERPRETER_OVERHEAD_BYTES)."""
+    if peak is None:
+        raise AssertionError(f"{what} unknown")
+    if peak < expected:
+        raise AssertionError(f"{what} below the known {expected:,}")
+    if peak > expected + INTERPRETER_OVERHEAD_BYTES:
+        raise AssertionError(f"{what} {peak:,} far above the known {expected:,}")
+
+
+def assert_bytes_at_line(folded, name, line, marker, expected, tolerance=ATTRIBUTION_TOLERANCE,
+                         value_of=None):
+    """The bytes at `name`:`line` (which must carry `marker`) within `tolerance` of `expected`;
+    on failure, the largest stacks."""
+    assert_line_is(program(name), line, marker)
+    value_of = value_of or bytes_at_line
+    try:
+        assert_within(value_of(folded, name, line), expected, tolerance, f"bytes at {name}:{line}")
+    except AssertionError as error:
+        raise AssertionError(f"{error}\nlargest stacks:\n{describe_folded(folded)}")
+
+
 def assert_within(actual, expected, rel_tol, msg=""):
     """|actual - expected| <= rel_tol * expected."""
     if abs(actual - expected) > rel_tol * abs(expected):

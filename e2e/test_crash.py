@@ -23,7 +23,7 @@ import harness
 from harness import (MB, MiB, RunTestCase, assert_within, bytes_at_line, program, run_plain,
                      run_sciagraph, test_python)
 
-ATTRIBUTION_TOLERANCE = 0.03
+ATTRIBUTION_TOLERANCE = harness.ATTRIBUTION_TOLERANCE
 KILLED = "killed while recording"
 
 
@@ -55,18 +55,10 @@ class CrashCase(RunTestCase):
         return harness.process_entry(summary, summary["root_pid"])
 
     def check_peak(self, peak, expected, what="peak_bytes"):
-        self.assertIsNotNone(peak, f"{what} unknown")
-        self.assertGreaterEqual(peak, expected, f"{what} below the known {expected:,}")
-        self.assertLessEqual(peak, expected + harness.INTERPRETER_OVERHEAD_BYTES,
-                             f"{what} {peak:,} far above the known {expected:,}")
+        harness.assert_peak_near(peak, expected, what)
 
     def check_line(self, folded, name, line, marker, expected):
-        harness.assert_line_is(program(name), line, marker)
-        try:
-            assert_within(bytes_at_line(folded, name, line), expected, ATTRIBUTION_TOLERANCE,
-                          f"bytes at {name}:{line}")
-        except AssertionError as error:
-            raise AssertionError(f"{error}\nlargest stacks:\n{harness.describe_folded(folded)}")
+        harness.assert_bytes_at_line(folded, name, line, marker, expected)
 
     def check_root(self, result, name, line, marker, expected, ended):
         """The root's peak, its line in memory-peak.folded and how it ended."""

@@ -14,24 +14,16 @@ import harness
 from harness import (MB, MiB, RunTestCase, assert_within, bytes_at_line, program, run_sciagraph,
                      test_python)
 
-ATTRIBUTION_TOLERANCE = 0.03
+ATTRIBUTION_TOLERANCE = harness.ATTRIBUTION_TOLERANCE
 
 
 class MemoryCases(RunTestCase):
     def check_peak(self, summary, expected):
-        peak = summary["peak_bytes"]
-        self.assertGreaterEqual(peak, expected, f"peak_bytes below the known {expected:,}")
-        self.assertLessEqual(peak, expected + harness.INTERPRETER_OVERHEAD_BYTES,
-                             f"peak_bytes {peak:,} far above the known {expected:,}")
+        harness.assert_peak_near(summary["peak_bytes"], expected)
 
     def check_line(self, folded, name, line, marker, expected, tolerance=ATTRIBUTION_TOLERANCE,
                    value_of=bytes_at_line):
-        harness.assert_line_is(program(name), line, marker)
-        try:
-            assert_within(value_of(folded, name, line), expected, tolerance,
-                          f"bytes at {name}:{line}")
-        except AssertionError as error:
-            raise AssertionError(f"{error}\nlargest stacks:\n{harness.describe_folded(folded)}")
+        harness.assert_bytes_at_line(folded, name, line, marker, expected, tolerance, value_of)
 
     def check_case(self, name, line, marker, expected, value_of=bytes_at_line):
         result = self.profile(name)

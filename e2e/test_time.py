@@ -109,20 +109,20 @@ class TimeCases(RunTestCase):
 
     def test_64_short_lived_threads(self):
         name = "time_short_threads.py"
-        harness.assert_line_is(program(name), 21, "# SHORT")
+        harness.assert_line_is(program(name), 14, "# SHORT")
         result = self.profile(name)
         runqueue = float(result.stdout_text.split()[1])
         cpu, wait = self.times(result)
         # 64 x 40 ms of CPU, plus the time the threads sat runnable (see check_computing). Wider
         # than the 10% of long threads: a thread may be seen up to one sampling interval (10 ms
         # at 100 Hz) late, out of 40 ms.
-        actual = value_at_line(cpu, name, 21)
+        actual = value_at_line(cpu, name, 14)
         low, high = 64 * 0.04 * US * 0.80, (64 * 0.04 + runqueue) * US * 1.20
         self.assertTrue(low <= actual <= high,
                         f"CPU of 64 short threads: got {actual:,.0f} us, expected 2.56 s plus up "
                         f"to {runqueue:.3f} s runnable, within 20%\n"
                         + harness.describe_folded(cpu))
-        self.assertLess(value_at_line(wait, name, 21), OTHER_CATEGORY_LIMIT * 64 * 0.04 * US,
+        self.assertLess(value_at_line(wait, name, 14), OTHER_CATEGORY_LIMIT * 64 * 0.04 * US,
                         "short threads' computing counted as waiting\n"
                         + harness.describe_folded(wait))
 
@@ -139,34 +139,34 @@ class TimeCases(RunTestCase):
 
     def test_thread_pool(self):
         name = "time_pool.py"
-        harness.assert_line_is(program(name), 21, "# POOL_TASK")
+        harness.assert_line_is(program(name), 14, "# POOL_TASK")
         result = self.profile(name)
         reported = json.loads(result.stdout_text)
         self.assertEqual(reported["cpu"], 2.0)
         cpu, wait = self.times(result)
         # 8 tasks x 0.25 s of CPU. Four workers share the GIL: the time each waits for it is
         # waiting, not CPU, so the CPU total is the CPU the tasks really used.
-        self.check_computing(cpu, value_at_line(cpu, name, 21), 2.0, reported["runqueue"],
+        self.check_computing(cpu, value_at_line(cpu, name, 14), 2.0, reported["runqueue"],
                              "CPU of the pool's tasks")
 
     def test_multiprocessing_child(self):
         name = "time_child.py"
-        harness.assert_line_is(program(name), 20, "# CHILD_WORK")
-        harness.assert_line_is(program(name), 29, "# JOIN")
+        harness.assert_line_is(program(name), 13, "# CHILD_WORK")
+        harness.assert_line_is(program(name), 22, "# JOIN")
         result = self.profile(name)
         match = re.search(r"runqueue ([\d.e-]+)\nchild (\d+) exit 0 joined ([\d.]+)",
                           result.stdout_text)
         self.assertIsNotNone(match, result.describe())
         pid = int(match.group(2))
         child_cpu, child_wait = self.times(result, pid)
-        self.check_computing(child_cpu, value_at_line(child_cpu, name, 20), 1.5,
+        self.check_computing(child_cpu, value_at_line(child_cpu, name, 13), 1.5,
                              float(match.group(1)), "CPU of the child")
-        self.assertLess(value_at_line(child_wait, name, 20), OTHER_CATEGORY_LIMIT * 1.5 * US,
+        self.assertLess(value_at_line(child_wait, name, 13), OTHER_CATEGORY_LIMIT * 1.5 * US,
                         "the child's computing counted as waiting\n"
                         + harness.describe_folded(child_wait))
         cpu, wait = self.times(result)
         # join() is Python code in multiprocessing: the line is a caller of the leaf-most frame.
-        self.check_category(wait, cpu, lambda f: value_under_line(f, name, 29),
+        self.check_category(wait, cpu, lambda f: value_under_line(f, name, 22),
                             float(match.group(3)), "parent waiting in join()")
 
     def test_sampler_reports_its_own_cost(self):

@@ -4,14 +4,7 @@ counts as CPU where it can read it); the parent prints the child's pid and how l
 import multiprocessing
 import time
 
-
-def runqueue_seconds():
-    # /proc/thread-self/schedstat: CPU ns, ns spent runnable on a run queue, time slices.
-    try:
-        with open("/proc/thread-self/schedstat") as f:
-            return int(f.read().split()[1]) / 1e9
-    except OSError:
-        return 0.0
+from runqueue import runqueue_seconds
 
 
 def child_work(seconds):

@@ -5,14 +5,7 @@ import concurrent.futures
 import json
 import time
 
-
-def runqueue_seconds():
-    # /proc/thread-self/schedstat: CPU ns, ns spent runnable on a run queue, time slices.
-    try:
-        with open("/proc/thread-self/schedstat") as f:
-            return int(f.read().split()[1]) / 1e9
-    except OSError:
-        return 0.0
+from runqueue import runqueue_seconds
 
 
 def cpu_task(seconds):

@@ -3,16 +3,9 @@ they sat runnable but off a core (which the sampler counts as CPU where it can r
 import threading
 import time
 
+from runqueue import runqueue_seconds
+
 RUNQUEUE = []
-
-
-def runqueue_seconds():
-    # /proc/thread-self/schedstat: CPU ns, ns spent runnable on a run queue, time slices.
-    try:
-        with open("/proc/thread-self/schedstat") as f:
-            return int(f.read().split()[1]) / 1e9
-    except OSError:
-        return 0.0
 
 
 def short_task(seconds):
