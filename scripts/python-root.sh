@@ -106,15 +106,28 @@ safe_remove() {
     rm -rf --one-file-system -- "$dir"
 }
 
+# Whether $1 and $2 are the same directory (device and inode).
+same_directory() {
+    [ "$(stat -c %d:%i -- "$1" 2>/dev/null)" = "$(stat -c %d:%i -- "$2" 2>/dev/null)" ]
+}
+
 bind_mount() {
     local source="$1" target="$2"
     mkdir -p -- "$target"
-    if ! mountpoint -q -- "$target"; then
-        mount --bind -- "$source" "$target"
-        # Private: nothing mounted under it later (/dev/pts under /dev) propagates back to the
-        # host's tree on a system whose mounts are shared (systemd's default).
-        mount --make-private -- "$target"
+    if mountpoint -q -- "$target"; then
+        # A mount already there may show another directory than $source: the checkout deleted
+        # and cloned again at the same path leaves the bind of the old one (mountinfo shows it
+        # as ".../main//deleted"), and every job would then start in a directory the root does
+        # not have. Only a mount of this very directory is kept.
+        same_directory "$source" "$target" && return 0
+        say "$target showed an older $source: mounting it again"
+        umount -- "$target" 2>/dev/null || umount -l -- "$target" ||
+            die "cannot unmount the stale $target"
     fi
+    mount --bind -- "$source" "$target"
+    # Private: nothing mounted under it later (/dev/pts under /dev) propagates back to the
+    # host's tree on a system whose mounts are shared (systemd's default).
+    mount --make-private -- "$target"
 }
 
 ensure_mounts() {
