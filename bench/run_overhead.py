@@ -3,7 +3,7 @@
 unprofiled, plus the launch cost and the time of `sciagraph report` on their own.
 
     /usr/bin/python3 bench/run_overhead.py [--sciagraph build/bin/sciagraph] [--pairs 7]
-        [--jobs calls,threads_mixed] [--mode both] [--extra-args "--exact"]
+        [--rounds 1] [--jobs calls,threads_mixed] [--mode both] [--extra-args "--exact"]
         [--python /usr/bin/python3 --python /var/cache/sciagraph/pyroot/.sciagraph/bin/python3.14]
 
 For each workload it runs the job unprofiled and under `sciagraph run -q -o <tmp>` alternately
@@ -11,6 +11,24 @@ For each workload it runs the job unprofiled and under `sciagraph run -q -o <tmp
 measuring the wall time of the whole command and the peak RSS of the largest process of its tree.
 With --extra-args, each round also runs a second profiled variant with those options (e.g.
 --exact), shown in its own columns beside the default.
+
+--jobs names files without .py, looked up in the shared workloads (--workloads) and then in
+bench/jobs. The default set is the shared workloads; bench/jobs adds subprocess_children (200
+children of `python -c pass`, one after another) and pool_recycle (a fork pool that replaces its
+worker after each of 400 tasks), which time the per-process cost: the core's start in every
+child, its dump, its report. They are left out of the default set because they are not cheap
+and measure something else: each child costs an interpreter start-up or a fork (40-50 ms apiece
+on a busy 2-core VM, so 10-20 s per run at these scales) and 30-65% more profiled in small runs
+(2026-12-07), so 7 pairs of the two would take about as long as the rest of the table; their
+ratio is a fixed cost per process, not the steady-state overhead the default table shows, and
+the default set's scales are the peers' table's (shared/reference/peers.md), so its figures
+compare.
+
+--rounds N runs the whole benchmark (every workload's pairs, the launch cost and the report
+times) N times, printing each round's table as it ends, and then a table of the worst round per
+workload: the highest median paired and fastest ratios of the N rounds, each with its round. A
+single table of 7 pairs can look good or bad by the luck of a quiet or busy minute; the worst of
+a few rounds says what a reader may actually meet.
 
 --python (repeatable, or a comma-separated list; default /usr/bin/python3) names the jobs'
 interpreters: each gets the whole benchmark, its own unprofiled runs alternating with its profiled
@@ -60,6 +78,13 @@ DEFAULT_SCALES = {
     "small_objects": 2,
     "threads_mixed": 1.5,
 }
+# bench/jobs that --jobs may name, with their scales (numbers of child processes); see the
+# docstring for why they are not in the default set.
+OPTIONAL_SCALES = {
+    "subprocess_children": 200,
+    "pool_recycle": 400,
+}
+JOBS_DIR = REPO / "bench" / "jobs"
 
 
 class Run:
@@ -113,19 +138,19 @@ class MissingModule(Exception):
     """The workload cannot run on this interpreter at all (numpy on an interpreter without it)."""
 
 
-def bench_workload(job, scale, variants, args, scratch, python, workloads):
-    job_argv = [python, str(Path(workloads) / f"{job}.py"), str(scale)]
+def bench_workload(job, job_file, scale, variants, args, scratch, python, label):
+    job_argv = [python, job_file, str(scale)]
     runs = {v.name: [] for v in variants}
     last_out = None
-    for round_ in range(args.pairs):
-        # Rotate the order: round 0 runs unprofiled first, round 1 the first profiled variant...
-        order = variants[round_ % len(variants):] + variants[:round_ % len(variants)]
+    for pair in range(args.pairs):
+        # Rotate the order: pair 0 runs unprofiled first, pair 1 the first profiled variant...
+        order = variants[pair % len(variants):] + variants[:pair % len(variants)]
         for variant in order:
-            out_dir = scratch / f"{job}-{variant.name}-{round_}"
+            out_dir = scratch / f"{job}-{variant.name}-{pair}"
             argv = variant.argv(job_argv, out_dir)
             stderr_path = scratch / "stderr"
             run = measure(argv, stderr_path)
-            first = round_ == 0 and not runs[variant.name]
+            first = pair == 0 and not runs[variant.name]
             if variant.prefix is None and run.status != 0 and first:
                 missing = [line for line in Path(stderr_path).read_text(errors="replace")
                            .splitlines() if line.startswith("ModuleNotFoundError")]
@@ -144,7 +169,7 @@ def bench_workload(job, scale, variants, args, scratch, python, workloads):
                     last_out = out_dir
                 else:
                     shutil.rmtree(out_dir, ignore_errors=True)
-        print(f"  {job} round {round_ + 1}/{args.pairs}: "
+        print(f"  {label}{job} round {pair + 1}/{args.pairs}: "
               + ", ".join(f"{v.name} " + (f"{runs[v.name][-1].wall:.2f}s" if runs[v.name][-1]
                                             else "failed") for v in variants),
               file=sys.stderr, flush=True)
@@ -212,6 +237,17 @@ def default_sciagraph():
     return str(REPO / "build" / "bin" / "sciagraph")
 
 
+def join_option_value(argv, option):
+    """argparse takes a value that starts with "--" for an option: joins `--extra-args --exact`
+    into `--extra-args=--exact`."""
+    argv = list(argv)
+    for i, arg in enumerate(argv[:-1]):
+        if arg == option:
+            argv[i:i + 2] = [f"{option}={argv[i + 1]}"]
+            break
+    return argv
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sciagraph", default=default_sciagraph(), help="sciagraph executable")
@@ -219,28 +255,26 @@ def parse_args():
                         help="interpreter of the jobs; repeatable, or a comma-separated list: "
                         "one table each, in this order (default /usr/bin/python3)")
     parser.add_argument("--workloads", default=str(REPO.parent / "shared" / "workloads"),
-                        help="folder of the workload jobs (each takes a scale argument)")
+                        help="folder of the workload jobs (each takes a scale argument), "
+                        "searched before bench/jobs")
     parser.add_argument("--pairs", type=int, default=7, help="rounds per workload")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="runs of the whole benchmark (each with --pairs pairs per "
+                        "workload), each with its own table, then the worst round's figures")
     parser.add_argument("--jobs", default=",".join(DEFAULT_SCALES),
-                        help="comma-separated workloads (file names without .py)")
+                        help="comma-separated workloads (file names without .py), from "
+                        f"--workloads or bench/jobs (optional: {', '.join(OPTIONAL_SCALES)})")
     parser.add_argument("--scales", default="",
                         help="overrides, e.g. calls=3,processes=4")
     parser.add_argument("--mode", default=None, help="--mode for sciagraph run (default: its own)")
     parser.add_argument("--extra-args", default="",
                         help="options of a second profiled variant, e.g. \"--exact\"")
     parser.add_argument("--launch-runs", type=int, default=11, help="runs of the launch cost")
-    # argparse takes a value that starts with "--" for an option: join `--extra-args --exact`
-    # into `--extra-args=--exact` first.
-    argv = sys.argv[1:]
-    for i, arg in enumerate(argv[:-1]):
-        if arg == "--extra-args":
-            argv[i:i + 2] = [f"--extra-args={argv[i + 1]}"]
-            break
-    args = parser.parse_args(argv)
+    args = parser.parse_args(join_option_value(sys.argv[1:], "--extra-args"))
     args.jobs = [j for j in args.jobs.split(",") if j]
     args.pythons = [p for item in (args.python or ["/usr/bin/python3"])
                     for p in item.split(",") if p]
-    args.scale_of = dict(DEFAULT_SCALES)
+    args.scale_of = dict(DEFAULT_SCALES, **OPTIONAL_SCALES)
     for item in filter(None, args.scales.split(",")):
         name, _, value = item.partition("=")
         args.scale_of[name] = float(value)
@@ -257,54 +291,76 @@ def main():
     if extra:
         variants.append(Variant(" ".join(extra), base + extra))
 
+    folders = [Path(args.workloads), JOBS_DIR]
+    job_files = {job: find_job(job, folders) for job in args.jobs}
+
     # Under /tmp (tempfile's default): the root's interpreters see it at the same path.
     scratch = Path(tempfile.mkdtemp(prefix="sciagraph-bench-"))
-    tables = []
+    rounds = []  # per round, the tables: per interpreter (python, results, launch)
     try:
-        for index, python in enumerate(args.pythons):
-            workloads = visible_workloads(python, args.workloads, scratch)
-            own = scratch / f"python-{index}"  # this interpreter's output directories
-            own.mkdir()
-            results = []
-            for job in args.jobs:
-                scale = args.scale_of.get(job, 1)
-                try:
-                    runs, last_out = bench_workload(job, scale, variants, args, own, python,
-                                                    workloads)
-                except MissingModule as missing:
-                    print(f"  {job}: skipped on {python}: {missing}", file=sys.stderr,
-                          flush=True)
-                    results.append((job, scale, str(missing), None))
-                    continue
-                report_s = time_report(args.sciagraph, last_out, own)
-                results.append((job, scale, runs, report_s))
-            launch = launch_cost(python, base, own, args.launch_runs)
-            tables.append((python, results, launch))
+        visible = {python: {folder: visible_folder(python, folder, scratch / f"folder-{i}")
+                            for i, folder in enumerate(folders)}
+                   for python in args.pythons}
+        for round_ in range(args.rounds):
+            label = f"[round {round_ + 1}/{args.rounds}] " if args.rounds > 1 else ""
+            tables = []
+            for index, python in enumerate(args.pythons):
+                own = scratch / f"python-{index}"  # this interpreter's output directories
+                own.mkdir()
+                results = []
+                for job in args.jobs:
+                    scale = args.scale_of.get(job, 1)
+                    folder, name = job_files[job]
+                    job_file = str(Path(visible[python][folder]) / name)
+                    try:
+                        runs, last_out = bench_workload(job, job_file, scale, variants, args,
+                                                        own, python, label)
+                    except MissingModule as missing:
+                        print(f"  {label}{job}: skipped on {python}: {missing}",
+                              file=sys.stderr, flush=True)
+                        results.append((job, scale, str(missing), None))
+                        continue
+                    report_s = time_report(args.sciagraph, last_out, own)
+                    results.append((job, scale, runs, report_s))
+                launch = launch_cost(python, base, own, args.launch_runs)
+                tables.append((python, results, launch))
+                shutil.rmtree(own, ignore_errors=True)
+            for python, results, launch in tables:
+                print_table(args, python, variants, results, launch, label)
+            rounds.append(tables)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    for python, results, launch in tables:
-        print_table(args, python, variants, results, launch)
+    if args.rounds > 1:
+        for index, python in enumerate(args.pythons):
+            print_worst(args, python, variants, [tables[index][1] for tables in rounds])
 
 
-def visible_workloads(python, workloads, scratch):
-    """The workloads' folder as `python` sees it: the folder itself, or a copy under the scratch
-    directory for an interpreter that cannot see it (one in the Debian unstable root)."""
+def find_job(job, folders):
+    """(folder, file name) of the first folder that holds JOB.py; exits if none does."""
+    for folder in folders:
+        if (folder / f"{job}.py").is_file():
+            return folder, f"{job}.py"
+    sys.exit(f"no job {job}.py in " + " or ".join(str(f) for f in folders))
+
+
+def visible_folder(python, folder, copy):
+    """A jobs folder as `python` sees it: the folder itself, or a copy at COPY (under the scratch
+    directory) for an interpreter that cannot see it (one in the Debian unstable root)."""
     code = "import os, sys; sys.exit(not os.path.isdir(sys.argv[1]))"
-    probe = subprocess.run([python, "-c", code, str(workloads)], stdin=subprocess.DEVNULL,
+    probe = subprocess.run([python, "-c", code, str(folder)], stdin=subprocess.DEVNULL,
                            capture_output=True)
     if probe.returncode == 0:
-        return workloads
-    copy = scratch / "workloads"
+        return str(folder)
     if not copy.is_dir():
-        shutil.copytree(workloads, copy)
+        shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("__pycache__"))
         for path in copy.iterdir():
             path.chmod(0o644)
         copy.chmod(0o755)
     return str(copy)
 
 
-def print_table(args, python, variants, results, launch):
-    print(f"\nsciagraph run overhead: {args.pairs} rounds per workload, jobs run with "
+def print_table(args, python, variants, results, launch, label):
+    print(f"\n{label}sciagraph run overhead: {args.pairs} rounds per workload, jobs run with "
           f"{python}; wall of the whole command (launch, job, render)")
     header = "| workload (scale) | unprofiled min–max (s) |"
     rule = "|---|---|"
@@ -338,7 +394,41 @@ def print_table(args, python, variants, results, launch):
     print(f"\nlaunch: `{Path(python).name} -c pass` {plain_s * 1000:.0f} ms unprofiled, "
           f"{profiled_s * 1000:.0f} ms under sciagraph run "
           f"({(profiled_s - plain_s) * 1000:+.0f} ms, median of {args.launch_runs})")
-    print("report: median of 3 runs of `sciagraph report <output of the default run>`")
+    print("report: median of 3 runs of `sciagraph report <output of the default run>`",
+          flush=True)
+
+
+def print_worst(args, python, variants, rounds):
+    """Per workload and profiled variant, the round with the highest median paired ratio and
+    the one with the highest fastest ratio. ROUNDS: each round's results for `python`."""
+    print(f"\nworst round per workload of {args.rounds} rounds ({args.pairs} pairs each), jobs "
+          f"run with {python}: highest ratio (round)")
+    header = "| workload (scale) |"
+    rule = "|---|"
+    for v in variants[1:]:
+        header += f" {v.name}: worst median paired | worst fastest ratio |"
+        rule += "---|---|"
+    print(header)
+    print(rule)
+    for job_rounds in zip(*rounds):
+        job, scale, runs, _ = job_rounds[0]
+        if isinstance(runs, str):
+            print(f"| {job} ({scale:g}) | skipped: {runs} |")
+            continue
+        row = f"| {job} ({scale:g}) |"
+        for v in variants[1:]:
+            per_round = []  # (ratios, round number) of the rounds with a profiled run left
+            for number, (_, _, round_runs, _) in enumerate(job_rounds, 1):
+                r = ratios(round_runs[v.name], round_runs["unprofiled"])
+                if r is not None:
+                    per_round.append((r, number))
+            if not per_round:
+                row += " – | – |"
+                continue
+            for key in ("median", "fastest"):
+                worst, number = max(per_round, key=lambda item: item[0][key])
+                row += f" {worst[key]:.3f}× ({number}) |"
+        print(row)
 
 
 if __name__ == "__main__":

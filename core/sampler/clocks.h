@@ -39,6 +39,16 @@ inline int64_t thread_cpu_ns(int32_t tid) noexcept
     return to_ns(ts);
 }
 
+// The CPU of every thread of the process, those that ended included; -1 when unknown.
+inline int64_t process_cpu_ns() noexcept
+{
+    timespec ts{};
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) {
+        return -1;
+    }
+    return to_ns(ts);
+}
+
 inline int64_t own_cpu_ns() noexcept
 {
     timespec ts{};

@@ -86,7 +86,7 @@ void ThreadTable::erase_at(size_t hole) noexcept
     --size_;
 }
 
-size_t ThreadTable::evict_unseen(uint64_t pass) noexcept
+size_t ThreadTable::evict_unseen(uint64_t pass, EvictFn on_evict, void* context) noexcept
 {
     size_t evicted = 0;
     // An erase may pull a later entry into slot i (re-examined by not advancing) or an entry
@@ -94,6 +94,9 @@ size_t ThreadTable::evict_unseen(uint64_t pass) noexcept
     // kept: examining it twice is harmless). No entry is skipped.
     for (size_t i = 0; i < capacity_ && size_ > 0;) {
         if (slots_[i].tid != 0 && slots_[i].seen_pass != pass) {
+            if (on_evict != nullptr) {
+                on_evict(context, slots_[i]);
+            }
             erase_at(i);
             ++evicted;
         } else {

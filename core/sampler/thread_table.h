@@ -30,6 +30,9 @@ struct ThreadSlot {
     bool runnable;         // it ran or waited for a core before its last schedstat read
     uint8_t runq_backoff;  // reads found little run-queue time: skip this many ticks' reads
     uint8_t runq_skipped;  // reads skipped since the last one
+    uint8_t idle_backoff;  // ticks skipped between reads of a thread whose CPU clock stood still
+    uint64_t read_tick;    // the tick that last read its CPU clock
+    uint64_t due_tick;     // the tick at which it is read next, unless the CPU ledger wakes it
 };
 
 class ThreadTable {
@@ -45,8 +48,21 @@ public:
     ThreadSlot* find_or_insert(int32_t tid, bool& inserted) noexcept;
     // `slot` comes from find/find_or_insert; pointers to other slots are invalid afterwards.
     void erase(ThreadSlot* slot) noexcept;
-    // Drops every entry whose seen_pass != `pass`; returns how many.
-    size_t evict_unseen(uint64_t pass) noexcept;
+    // Drops every entry whose seen_pass != `pass`, showing each to `on_evict` first (when
+    // given); returns how many.
+    using EvictFn = void (*)(void* context, ThreadSlot& slot) noexcept;
+    size_t
+    evict_unseen(uint64_t pass, EvictFn on_evict = nullptr, void* context = nullptr) noexcept;
+
+    template <typename Fn>
+    void for_each(Fn&& fn) noexcept
+    {
+        for (size_t i = 0; i < capacity_ && size_ > 0; ++i) {
+            if (slots_[i].tid != 0) {
+                fn(slots_[i]);
+            }
+        }
+    }
 
     size_t size() const noexcept { return size_; }
     size_t max_size() const noexcept { return capacity_ - capacity_ / 4; }

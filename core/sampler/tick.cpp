@@ -1,6 +1,27 @@
+// The CPU ledger. Reading a thread's CPU clock is a system call (about 2 µs in a VM); a job
+// with a thousand threads that mostly wait would pay a thousand a tick to learn that nothing
+// moved. Instead each tick reads the process's CPU clock (one call; all threads, the ended ones
+// included) and the sampler's own, and subtracts what the threads it read used since their
+// previous read: what is left is CPU used by threads it did not read. Threads whose clock stood
+// still are read ever more rarely (1, 3, 7... 256 ticks apart), and their waiting is charged in
+// bulk at each read; as soon as the ledger shows more than it can account for, the
+// quiet threads are read at once (those active lately first, stopping when the ledger is
+// explained), then the native threads are listed. So a quiet thread that starts computing is
+// read within a tick, as before, and its waiting up to the last explained tick goes to the stack
+// it waited at. What the ledger cannot explain after reading every thread was used by threads
+// that ended: the ledger starts again from zero.
+//
+// "More than it can account for" has a margin: the process clock leaves out what a thread
+// running on another core used since the scheduler last updated its numbers (its own clock
+// includes it), up to a scheduler tick (4 ms at HZ=250, Debian's) per running thread. Measured
+// with 8 threads computing on 2 cores: the ledger swung ±9 ms around zero with a 1 ms margin
+// (a wake every few ticks, each reading a thousand threads). The margin is kWakeNs plus a
+// scheduler tick per thread found running this tick.
 #include "tick.h"
 
 #include "arena.h"
+
+#include <algorithm>
 
 namespace sciagraph::core::sampler {
 namespace {
@@ -67,6 +88,39 @@ void Ticker::reset(int32_t own_tid, int64_t start_ns) noexcept
     window_samples_ = 0;
     window_failures_ = 0;
     counters_ = TickCounters{};
+    ledger_on_ = false;
+    ledger_ns_ = 0;
+    process_cpu_ns_ = -1;
+    own_cpu_ns_ = 0;
+    hot_native_count_ = 0;
+    last_task_count_ = 0;
+    warm_count_ = 0;
+    ledger_read_ = false;
+    ticks_since_ledger_ = 0;
+    quiet_until_ns_ = start_ns;
+}
+
+// No Python memory is read: at exit the interpreter may be tearing its thread states down.
+// Only threads read rarely have an interval to close: without the ledger every thread was read
+// by the last tick.
+void Ticker::final_tick() noexcept
+{
+    if (!ledger_on_) {
+        return;
+    }
+    tick_now_ns_ = backend_.now_ns();
+    python_threads_.for_each([this](ThreadSlot& slot) {
+        const int64_t cpu = backend_.thread_cpu_ns(slot.tid);
+        if (cpu < 0) {
+            settle_ended(slot);
+            return;
+        }
+        const bool ran = cpu != slot.seen_cpu_ns;
+        const Charge charge = this->charge(slot, slot.tid, cpu, ran, tick_now_ns_, false);
+        if (slot.stack != 0 && charge.cpu_us + charge.wait_us > 0) {
+            backend_.add_time(slot.stack, charge.cpu_us, charge.wait_us);
+        }
+    });
 }
 
 const char* Ticker::tick() noexcept
@@ -75,27 +129,127 @@ const char* Ticker::tick() noexcept
     // One clock read stands for the whole tick: in a VM every read may trap to the hypervisor
     // (measured: clock reads were most of the sampler's own CPU), and the tick lasts microseconds.
     tick_now_ns_ = started;
+    open_ledger();
     const char* reason = nullptr;
     python_sampled_ = false;
+    moved_this_tick_ = 0;
     bool python_unreadable = false;
+    warm_count_ = 0;
     if (backend_.python_readable()) {
         reason = sample_python(python_unreadable);
     }
-    // Even on ticks that read no Python state: a thread first seen by the first tick after the
-    // layout check is charged one interval, not the interpreter's whole start-up.
-    previous_tick_ns_ = started;
+    if (reason == nullptr && python_sampled_) {
+        reason = sample_hot_natives();
+    }
+    bool scan_now = false;
+    if (reason == nullptr && python_sampled_ && ledger_unexplained()) {
+        reason = wake_quiet_threads();
+        scan_now = ledger_unexplained();  // a native thread, new or quiet, computed
+    }
     // The native scan needs this tick's list of Python threads to tell them apart; after a
     // failed listing it waits for the next tick.
-    if (reason == nullptr && !python_unreadable && ++ticks_since_scan_ >= kTicksPerNativeScan) {
+    ++ticks_since_scan_;
+    scan_now = scan_now || ticks_since_scan_ >= scan_period();
+    const bool scanned = reason == nullptr && !python_unreadable && scan_now;
+    if (scanned) {
         ticks_since_scan_ = 0;
         reason = sample_native();
     }
+    close_ledger(scanned);
+    // Even on ticks that read no Python state: a thread first seen by the first tick after the
+    // layout check is charged one interval, not the interpreter's whole start-up.
+    previous_tick_ns_ = started;
     return reason;
+}
+
+// Adds the CPU the process used since the last tick, less the sampler's own. A clock that does
+// not answer turns the ledger off for this tick: every thread is read, as without it.
+void Ticker::open_ledger() noexcept
+{
+    ledger_read_ = false;
+    if (backend_.process_cpu_ns == nullptr) {
+        ledger_on_ = false;
+        return;
+    }
+    // The process clock sums every thread in the kernel: 160 µs a read with a thousand threads
+    // (their task structures cold in the cache), 1.6% of a core at every tick. It is read one
+    // tick in ledger_period(); the threads' reads are subtracted at every tick all the same.
+    if (ledger_on_ && ++ticks_since_ledger_ < ledger_period()) {
+        return;
+    }
+    ticks_since_ledger_ = 0;
+    const int64_t process = backend_.process_cpu_ns();
+    if (process < 0) {
+        ledger_on_ = false;
+        process_cpu_ns_ = -1;
+        return;
+    }
+    int64_t own = backend_.thread_cpu_ns(own_tid_);
+    own = own < 0 ? own_cpu_ns_ : own;
+    // The first tick (or the first after a failure) reads every thread: no quiet one yet.
+    ledger_ns_ =
+        process_cpu_ns_ < 0 ? 0 : ledger_ns_ + (process - process_cpu_ns_) - (own - own_cpu_ns_);
+    ledger_on_ = process_cpu_ns_ >= 0;
+    ledger_read_ = ledger_on_;
+    process_cpu_ns_ = process;
+    own_cpu_ns_ = own;
+}
+
+void Ticker::close_ledger(bool scanned) noexcept
+{
+    if (!ledger_on_) {
+        ledger_ns_ = 0;
+        return;
+    }
+    if (!python_sampled_) {
+        // Nothing was judged by it; start afresh at the next tick's read.
+        ledger_ns_ = 0;
+        ticks_since_ledger_ = ledger_period();
+        return;
+    }
+    if (!ledger_read_) {
+        return;
+    }
+    if (ledger_unexplained() && scanned) {
+        ledger_ns_ = 0;  // every thread read: what is left, threads that ended used
+    }
+    // Reads a little apart from the process clock read leave a small, self-cancelling
+    // difference; a first read of a thread that ran before the ledger began may subtract more.
+    ledger_ns_ = std::max(ledger_ns_, -wake_threshold());
+    quiet_until_ns_ = tick_now_ns_;  // no thread left unread computed before this tick
+}
+
+unsigned Ticker::ledger_period() const noexcept
+{
+    const auto by_count = static_cast<unsigned>(last_task_count_ / kTasksPerLedgerTick);
+    return by_count > 1 ? by_count : 1;
+}
+
+unsigned Ticker::listing_period() const noexcept
+{
+    const auto by_count = static_cast<unsigned>(listed_ / kThreadsPerListingTick);
+    return ledger_on_ ? std::max(kTicksPerListing, by_count) : kTicksPerListing;
+}
+
+unsigned Ticker::scan_period() const noexcept
+{
+    const auto by_count = static_cast<unsigned>(last_task_count_ / kTasksPerScanTick);
+    return ledger_on_ ? std::max(kTicksPerNativeScan, by_count) : kTicksPerNativeScan;
 }
 
 bool Ticker::must_list() const noexcept
 {
-    if (relist_ || listed_ == 0 || ticks_since_listing_ >= kTicksPerListing) {
+    if (listed_ == 0 || ticks_since_listing_ >= listing_period()) {
+        return true;
+    }
+    // A listing reads every thread state: with a thousand threads starting or ending, a listing
+    // at every tick cost more than all the rest (0.8 s of CPU to start and join 1,000 threads).
+    // At most one every listed_ / kListedPerListingGap ticks: a new thread is seen that
+    // much later, and charged from the listing before (see charge()).
+    if (ledger_on_ && ticks_since_listing_ < listed_ / kListedPerListingGap) {
+        return false;
+    }
+    if (relist_) {
         return true;
     }
     if (!python_moved_) {
@@ -137,30 +291,75 @@ const char* Ticker::sample_python(bool& unreadable) noexcept
             if ((ref.top_frame != 0) != (with_frames == 1)) {
                 continue;
             }
-            if (const char* reason = sample_thread(ref)) {
+            if (const char* reason = sample_thread(ref, Pass::Due)) {
                 return reason;
             }
         }
     }
     if (python_seen_ != python_threads_.size()) {
-        python_threads_.evict_unseen(tick_);  // some thread ended: a sweep of the table
+        // Some thread ended: a sweep of the table.
+        python_threads_.evict_unseen(
+            tick_,
+            [](void* ticker, ThreadSlot& slot) noexcept {
+                static_cast<Ticker*>(ticker)->settle_ended(slot);
+            },
+            this);
     }
     return nullptr;
 }
 
-const char* Ticker::sample_thread(const python::ThreadRef& ref) noexcept
+// The ledger shows CPU the threads read this tick do not account for: reads the quiet threads,
+// first those active lately, the longest quiet among them first (under a GIL the thread that
+// waited longest is the likeliest to have run), then all; each pass stops once it is explained.
+const char* Ticker::wake_quiet_threads() noexcept
+{
+    ++counters_.wakes;
+    // The longest quiet: the largest backoff, and among equals the one due first.
+    std::sort(warm_, warm_ + warm_count_, [](const WarmThread& x, const WarmThread& y) {
+        return x.backoff != y.backoff ? x.backoff > y.backoff : x.due_tick < y.due_tick;
+    });
+    for (size_t i = 0; i < warm_count_ && ledger_unexplained(); ++i) {
+        if (const char* reason = sample_thread(memory_.refs[warm_[i].ref], Pass::Warm)) {
+            return reason;
+        }
+    }
+    for (long i = 0; i < listed_ && ledger_unexplained(); ++i) {
+        if (const char* reason = sample_thread(memory_.refs[i], Pass::All)) {
+            return reason;
+        }
+    }
+    return nullptr;
+}
+
+const char* Ticker::sample_thread(const python::ThreadRef& ref, Pass pass) noexcept
 {
     if (ref.native_tid <= 0 || ref.native_tid > 0x7fffffff) {
         return nullptr;  // a thread state whose thread has not started yet
     }
     const auto tid = static_cast<int32_t>(ref.native_tid);
     ThreadSlot* slot = python_threads_.find(tid);
-    if (slot != nullptr && slot->seen_pass == tick_) {
-        return nullptr;
+    if (pass == Pass::Due) {
+        if (slot != nullptr && slot->seen_pass == tick_) {
+            return nullptr;
+        }
+        if (slot != nullptr && ledger_on_ && slot->tstate == ref.tstate && slot->due_tick > tick_) {
+            // Quiet, and not due: the ledger tells whether it ran.
+            slot->seen_pass = tick_;
+            ++python_seen_;
+            if (slot->idle_backoff <= kWarmBackoff && warm_count_ < kMaxWarm) {
+                warm_[warm_count_++] = WarmThread{static_cast<uint32_t>(&ref - memory_.refs),
+                                                  slot->idle_backoff, slot->due_tick};
+            }
+            return nullptr;
+        }
+    } else if (slot == nullptr || slot->tstate != ref.tstate || slot->read_tick == tick_) {
+        return nullptr;  // a wake reads quiet threads the due pass skipped
     }
     const int64_t cpu = backend_.thread_cpu_ns(tid);
+    ++counters_.cpu_reads;
     if (cpu < 0) {
         if (slot != nullptr) {
+            settle_ended(*slot);
             python_threads_.erase(slot);  // gone: its TID may come back as another thread
         }
         python_moved_ = true;
@@ -184,13 +383,39 @@ const char* Ticker::sample_thread(const python::ThreadRef& ref) noexcept
         slot->tstate = ref.tstate;
         slot->last_wall_ns = previous_tick_ns_;
         python_moved_ = true;
+        explain(std::min(cpu, now - previous_tick_ns_));
+    }
+    // Computed since its previous read, beyond the few microseconds of a thread waiting for
+    // the GIL (it wakes every switch interval, 5 ms, to ask for it, and runs no Python code):
+    // over 1/kQuietCpuShare of the time since. A thread read by a wake is busy with a little
+    // less: the ledger saw CPU, which this tick's reads account for.
+    const int64_t cpu_delta = cpu - slot->seen_cpu_ns;
+    const bool busy = fresh || (pass == Pass::Due ? cpu_delta > 0 && cpu_delta * kQuietCpuShare >=
+                                                                         now - slot->last_wall_ns
+                                                  : cpu_delta >= kQuietCpuNs);
+    if (!fresh) {
+        explain(cpu - slot->seen_cpu_ns);
+        if (ledger_on_ && cpu_delta > 0 && slot->read_tick + 1 < tick_ && slot->stack != 0 &&
+            previous_tick_ns_ > slot->last_wall_ns) {
+            // Quiet since its last read, and the ledger was explained at every tick up to the
+            // previous one: until then it waited, at the stack it had. What it did since is
+            // charged below to the stack it has now.
+            const auto waited_us =
+                static_cast<uint64_t>(quiet_until_ns_ - slot->last_wall_ns) / 1000;
+            backend_.add_time(slot->stack, 0, waited_us);
+            slot->last_wall_ns += static_cast<int64_t>(waited_us) * 1000;
+        }
     }
     const bool ran = fresh || cpu != slot->seen_cpu_ns;
     python_moved_ = python_moved_ || ran;
+    moved_this_tick_ += busy ? 1 : 0;
     slot->seen_pass = tick_;
-    ++python_seen_;
+    if (pass == Pass::Due) {
+        ++python_seen_;
+    }
 
     const Charge charge = this->charge(*slot, tid, cpu, ran, now, fresh);
+    schedule_next_read(*slot, busy, pass == Pass::Due);
 
     bool read_failed = false;
     const StackId stack = stack_of(*slot, ref, cpu, read_failed);
@@ -202,6 +427,34 @@ const char* Ticker::sample_thread(const python::ThreadRef& ref) noexcept
     }
     ++counters_.samples;
     return read_failed ? note_read(true) : nullptr;
+}
+
+// A thread found gone: it waited at its stack at least up to the previous tick if it was quiet
+// (the ledger was explained there); what it did after is lost, as for any thread ending.
+void Ticker::settle_ended(ThreadSlot& slot) noexcept
+{
+    if (ledger_on_ && slot.stack != 0 && quiet_until_ns_ > slot.last_wall_ns) {
+        backend_.add_time(slot.stack, 0,
+                          static_cast<uint64_t>(quiet_until_ns_ - slot.last_wall_ns) / 1000);
+    }
+}
+
+// Without the ledger every thread is read every tick; with it a thread whose CPU clock stood
+// still (and that was not waiting for a core) is read 1, 3, 7... kMaxIdleBackoff + 1 ticks later.
+void Ticker::schedule_next_read(ThreadSlot& slot, bool moved, bool due) noexcept
+{
+    slot.read_tick = tick_;
+    if (!moved && !due) {
+        return;  // a wake that found it still quiet: its schedule stays that of its last move
+    }
+    if (moved) {
+        slot.idle_backoff = 0;
+    } else {
+        slot.idle_backoff = slot.idle_backoff >= kMaxIdleBackoff / 2
+                                ? kMaxIdleBackoff
+                                : static_cast<uint8_t>(slot.idle_backoff * 2 + 1);
+    }
+    slot.due_tick = tick_ + 1 + (ledger_on_ ? slot.idle_backoff : 0);
 }
 
 // Backs reads off while they find under 1/kQuietRunQueueShare of their span waiting for a
@@ -289,8 +542,14 @@ StackId Ticker::stack_of(ThreadSlot& slot,
                          bool& read_failed) noexcept
 {
     // Only a thread itself pushes and pops its frames, and it cannot without using CPU: if its
-    // CPU clock has not moved since the last full read, that stack is still its stack.
-    if (slot.stack != 0 && slot.read_cpu_ns == cpu_ns && slot.top_frame == ref.top_frame) {
+    // CPU clock has not moved since the last full read, that stack is still its stack. Nor
+    // does it when the clock moved by less than kQuietCpuNs: a thread waiting for the GIL
+    // wakes every 5 ms to ask for it, without running Python code. Measured: 64 threads taking
+    // turns at the GIL all moved every tick, and reading their 64 stacks a tick was most of the
+    // sampler's 11% of a core. A thread running Python for less than that between reads keeps
+    // the stack of the read before (its CPU and waiting are exact, their line that late).
+    if (slot.stack != 0 && cpu_ns - slot.read_cpu_ns < kQuietCpuNs &&
+        slot.top_frame == ref.top_frame) {
         ++counters_.cached;
         return slot.stack;
     }
@@ -339,7 +598,8 @@ const char* Ticker::sample_native() noexcept
         return nullptr;  // no /proc: native threads stay invisible, Python sampling goes on
     }
     ++scan_;
-    const int64_t now = backend_.now_ns();
+    last_task_count_ = count;
+    const int64_t now = tick_now_ns_;
     StackId native_stack = 0;
     size_t seen = 0;
     for (long i = 0; i < count; ++i) {
@@ -350,10 +610,11 @@ const char* Ticker::sample_native() noexcept
         if (python_sampled_) {
             const ThreadSlot* python = python_threads_.find(tid);
             if (python != nullptr && python->seen_pass == tick_) {
-                continue;  // sampled with its Python stack this tick
+                continue;  // sampled with its Python stack this tick (or quiet, and listed)
             }
         }
         const int64_t cpu = backend_.thread_cpu_ns(tid);
+        ++counters_.cpu_reads;
         if (cpu < 0) {
             continue;
         }
@@ -368,29 +629,93 @@ const char* Ticker::sample_native() noexcept
         }
         slot->seen_pass = scan_;
         ++seen;
-        const bool ran = inserted || cpu != slot->seen_cpu_ns;
-        const Charge charge = this->charge(*slot, tid, cpu, ran, now, false);
-        // CPU only. A thread with no Python state is a BLAS/OpenMP worker or a native library's
-        // I/O thread: its computing is real work the user must see, but its waiting (parked
-        // between tasks, often a whole pool of them) is not something the job's code waits on
-        // (a Python thread waiting for it shows that wait itself), and would swamp the waiting
-        // profile. Idle native threads therefore charge nothing.
-        if (charge.cpu_us == 0) {
-            continue;
+        bool ran = false;
+        if (const char* reason = charge_native(*slot, tid, cpu, inserted, native_stack, ran)) {
+            return reason;
         }
-        if (native_stack == 0) {
-            native_stack = backend_.intern_pseudo(PseudoFrame::NativeThread);
-            if (native_stack == 0) {
-                return stop_reason::kTableFull;
-            }
+        if (ran) {
+            add_hot_native(tid);
         }
-        backend_.add_time(native_stack, charge.cpu_us, 0);
-        ++counters_.native_charges;
     }
     if (seen != native_threads_.size()) {
         native_threads_.evict_unseen(scan_);
     }
     previous_scan_ns_ = now;
+    return nullptr;
+}
+
+// Native threads that computed at their last read are read every tick while the ledger is on:
+// a BLAS pool busy for minutes would otherwise leave CPU unexplained at every tick.
+const char* Ticker::sample_hot_natives() noexcept
+{
+    if (!ledger_on_) {
+        return nullptr;  // every native thread is read by the scans
+    }
+    StackId native_stack = 0;
+    size_t kept = 0;
+    for (size_t i = 0; i < hot_native_count_; ++i) {
+        const int32_t tid = hot_natives_[i];
+        ThreadSlot* slot = native_threads_.find(tid);
+        if (slot == nullptr || python_threads_.find(tid) != nullptr) {
+            continue;  // forgotten, or a Python thread now
+        }
+        const int64_t cpu = backend_.thread_cpu_ns(tid);
+        ++counters_.cpu_reads;
+        if (cpu < 0) {
+            continue;  // ended; the next scan forgets it
+        }
+        bool ran = false;
+        if (const char* reason = charge_native(*slot, tid, cpu, false, native_stack, ran)) {
+            return reason;
+        }
+        if (ran) {
+            hot_natives_[kept++] = tid;
+        }
+    }
+    hot_native_count_ = kept;
+    return nullptr;
+}
+
+// Read every tick from now on (it may have been read as hot earlier in this tick).
+void Ticker::add_hot_native(int32_t tid) noexcept
+{
+    for (size_t i = 0; i < hot_native_count_; ++i) {
+        if (hot_natives_[i] == tid) {
+            return;
+        }
+    }
+    if (hot_native_count_ < kMaxHotNatives) {
+        hot_natives_[hot_native_count_++] = tid;
+    }
+}
+
+// Charges a native thread's interval since its last read: CPU only. A thread with no Python
+// state is a BLAS/OpenMP worker or a native library's I/O thread: its computing is real work
+// the user must see, but its waiting (parked between tasks, often a whole pool of them) is not
+// something the job's code waits on (a Python thread waiting for it shows that wait itself),
+// and would swamp the waiting profile. Idle native threads therefore charge nothing.
+const char* Ticker::charge_native(ThreadSlot& slot,
+                                  int32_t tid,
+                                  int64_t cpu,
+                                  bool inserted,
+                                  StackId& native_stack,
+                                  bool& ran) noexcept
+{
+    explain(inserted ? std::min(cpu, tick_now_ns_ - previous_tick_ns_) : cpu - slot.seen_cpu_ns);
+    ran = inserted || cpu != slot.seen_cpu_ns;
+    moved_this_tick_ += ran ? 1 : 0;
+    const Charge charge = this->charge(slot, tid, cpu, ran, tick_now_ns_, false);
+    if (charge.cpu_us == 0) {
+        return nullptr;
+    }
+    if (native_stack == 0) {
+        native_stack = backend_.intern_pseudo(PseudoFrame::NativeThread);
+        if (native_stack == 0) {
+            return stop_reason::kTableFull;
+        }
+    }
+    backend_.add_time(native_stack, charge.cpu_us, 0);
+    ++counters_.native_charges;
     return nullptr;
 }
 

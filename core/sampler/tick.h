@@ -32,6 +32,9 @@ struct Backend {
     // Whether the thread list may have changed since list_threads last read it (true when it
     // cannot tell). nullptr: the list is read again after every tick in which a thread ran.
     bool (*thread_list_changed)() = nullptr;
+    // The CPU all threads of the process used, the ended ones included (-1: unknown). nullptr:
+    // no CPU ledger, every thread is read every tick.
+    int64_t (*process_cpu_ns)() = nullptr;
 };
 
 // Counters the tick keeps; the sampler publishes them as Stats.
@@ -45,6 +48,8 @@ struct TickCounters {
     uint64_t dropped_threads = 0;  // threads skipped because a table was full
     uint64_t listings = 0;         // Python thread lists read
     uint64_t run_queue_reads = 0;  // schedstat reads (threads that ran or were runnable)
+    uint64_t cpu_reads = 0;        // thread CPU clocks read
+    uint64_t wakes = 0;            // ticks whose ledger made quiet threads be read early
 };
 
 // What made time profiling stop; static strings (they go into the dump as they are). Arrays,
@@ -65,8 +70,28 @@ public:
     // running code creates threads) when the list's head or count changed, after a thread
     // vanished or a stack read failed, and at least every kTicksPerListing ticks (a thread
     // state unlinked from the middle of the list). Listing costs a read per thread state; a
-    // job whose threads all wait, or run without starting threads, skips it.
+    // job whose threads all wait, or run without starting threads, skips it. With many threads
+    // the periodic listing and native scan come rarer, one tick in a quarter (an eighth) of
+    // the count: their cost per second stays that of a few dozen threads.
     static constexpr unsigned kTicksPerListing = 10;
+    static constexpr unsigned kThreadsPerListingTick = 4;
+    static constexpr unsigned kTasksPerScanTick = 8;
+    static constexpr long kListedPerListingGap = 64;
+    static constexpr long kTasksPerLedgerTick = 128;
+
+    // The CPU ledger (see tick.cpp): a thread whose CPU clock stood still at a read is read
+    // again 1, 3, 7... up to kMaxIdleBackoff + 1 ticks later, unless the ledger shows CPU that
+    // the threads read this tick do not account for: then the quiet threads are read at once,
+    // those active in the last kWarmBackoff ticks first.
+    static constexpr uint8_t kMaxIdleBackoff = 255;
+    static constexpr uint8_t kWarmBackoff = 63;
+    static constexpr int64_t kWakeNs = 2'000'000;
+    // A thread that computed less than this share of the time since its last read counts as
+    // quiet; one that computed less than kQuietCpuNs since its stack was read keeps that stack.
+    static constexpr int64_t kQuietCpuShare = 32;
+    static constexpr int64_t kQuietCpuNs = 250'000;
+    static constexpr int64_t kSchedulerTickNs = 4'000'000;
+    static constexpr size_t kMaxHotNatives = 64;
     // Run-queue reads back off for a thread whose reads find under 1/16 of the time since the
     // previous read spent waiting for a core (see note_run_queue).
     static constexpr int64_t kQuietRunQueueShare = 16;
@@ -86,6 +111,9 @@ public:
 
     // One tick. Returns nullptr, or the reason time profiling must stop.
     const char* tick() noexcept;
+    // After the last tick: charges every Python thread's interval since its last read to the
+    // stack it had then, so that the waiting of threads read rarely is charged up to the end.
+    void final_tick() noexcept;
 
     const TickCounters& counters() const noexcept { return counters_; }
 
@@ -103,8 +131,39 @@ public:
                    int64_t start_ns) noexcept;
 
 private:
+    enum class Pass { Due, Warm, All };  // which quiet threads a pass over the list reads
+
     const char* sample_python(bool& unreadable) noexcept;
-    const char* sample_thread(const python::ThreadRef& ref) noexcept;
+    const char* python_pass(Pass pass) noexcept;
+    const char* sample_thread(const python::ThreadRef& ref, Pass pass) noexcept;
+
+public:
+    void settle_ended(ThreadSlot& slot) noexcept;  // for the table's eviction callback
+
+private:
+    void schedule_next_read(ThreadSlot& slot, bool moved, bool due) noexcept;
+    void open_ledger() noexcept;
+    void close_ledger(bool scanned) noexcept;
+    unsigned listing_period() const noexcept;
+    unsigned scan_period() const noexcept;
+    unsigned ledger_period() const noexcept;
+    void explain(int64_t cpu_delta_ns) noexcept { ledger_ns_ -= cpu_delta_ns; }
+    int64_t wake_threshold() const noexcept
+    {
+        return kWakeNs + kSchedulerTickNs * static_cast<int64_t>(moved_this_tick_);
+    }
+    bool ledger_unexplained() const noexcept
+    {
+        return ledger_read_ && ledger_ns_ > wake_threshold();
+    }
+    const char* sample_hot_natives() noexcept;
+    void add_hot_native(int32_t tid) noexcept;
+    const char* charge_native(ThreadSlot& slot,
+                              int32_t tid,
+                              int64_t cpu,
+                              bool inserted,
+                              StackId& native_stack,
+                              bool& ran) noexcept;
     StackId stack_of(ThreadSlot& slot,
                      const python::ThreadRef& ref,
                      int64_t cpu_ns,
@@ -114,6 +173,7 @@ private:
     void note_run_queue(ThreadSlot& slot, int64_t runq_ns, int64_t now) noexcept;
     bool must_list() const noexcept;
     const char* sample_native() noexcept;
+    const char* wake_quiet_threads() noexcept;
     const char* note_read(bool failed) noexcept;
 
     Backend backend_{};
@@ -140,6 +200,30 @@ private:
     uint64_t window_failures_ = 0;
     TickCounters counters_{};
     int64_t tick_now_ns_ = 0;  // the clock at the start of the current tick
+    // The CPU ledger: the process's CPU since the last tick, less what the threads read
+    // account for. ledger_on_: the process clock answers (backend and kernel).
+    bool ledger_on_ = false;
+    int64_t ledger_ns_ = 0;        // CPU used by threads not read since (ns)
+    int64_t process_cpu_ns_ = -1;  // the process clock at the last tick
+    int64_t own_cpu_ns_ = 0;       // this (sampler) thread's clock at the last tick
+    int64_t quiet_until_ns_ = 0;   // the last tick at which the ledger was explained
+    bool ledger_read_ = false;     // this tick read the process clock: the ledger judges
+    unsigned ticks_since_ledger_ = 0;
+    int32_t hot_natives_[kMaxHotNatives] = {};  // native threads that computed at their read
+    size_t hot_native_count_ = 0;
+    // Quiet threads active in the last kWarmBackoff ticks, skipped by this tick's due pass:
+    // what a wake reads first (indexes into memory_.refs).
+    struct WarmThread {
+        uint32_t ref;
+        uint8_t backoff;
+        uint64_t due_tick;
+    };
+    static constexpr size_t kMaxWarm = 128;
+    WarmThread warm_[kMaxWarm] = {};
+    size_t warm_count_ = 0;
+    long last_task_count_ = 0;
+    unsigned moved_this_tick_ =
+        0;  // threads read this tick whose CPU clock moved  // tasks at the last native scan
 };
 
 }  // namespace sciagraph::core::sampler

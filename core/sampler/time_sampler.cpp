@@ -147,6 +147,11 @@ int64_t now_of() noexcept
     return monotonic_ns();
 }
 
+int64_t process_cpu_of() noexcept
+{
+    return process_cpu_ns();
+}
+
 // The process's task count at the last native scan (ours included), 0 before the first: lets
 // pause_for_fork() tell a job that has threads of its own, where os.fork() warns anyway.
 std::atomic<long> g_last_task_count{0};
@@ -168,7 +173,8 @@ const Backend kBackend{python_readable,
                        cpu_of,
                        now_of,
                        nullptr,
-                       python::thread_list_changed};
+                       python::thread_list_changed,
+                       process_cpu_of};
 
 void stop_time_profiling(const char* reason) noexcept
 {
@@ -312,6 +318,10 @@ void run_loop() noexcept
             finish();
             return;
         }
+    }
+    // The threads read rarely (see tick.cpp) have their waiting charged up to the end.
+    if (g_state.ticker_ready && g_state.sampling.load(std::memory_order_relaxed)) {
+        g_state.ticker.final_tick();
     }
     g_state.sampler_cpu_ns.store(g_state.sampler_cpu_ns_before + own_cpu_ns(),
                                  std::memory_order_relaxed);

@@ -38,6 +38,8 @@ struct FakeState {
     int runq_reads = 0;
     std::map<StackId, Charged> charged;
     python::CodeInfo codes[16];
+    int64_t cpu_reads = 0;  // CPU clocks read (of threads, the sampler's own included)
+    int64_t ended_cpu = 0;  // CPU of threads that ended: the process clock still counts it
 };
 FakeState* g_fake = nullptr;
 
@@ -97,6 +99,7 @@ long fake_list_tasks(int32_t* out, size_t max)
 
 int64_t fake_cpu(int32_t tid)
 {
+    ++g_fake->cpu_reads;
     const auto it = g_fake->threads.find(tid);
     return it == g_fake->threads.end() ? -1 : it->second.cpu_ns;
 }
@@ -118,17 +121,34 @@ const Backend kFakeBackend{[] { return g_fake->readable; },
                            fake_cpu,
                            [] { return g_fake->now; }};
 
+int64_t fake_process_cpu()
+{
+    int64_t total = g_fake->ended_cpu;
+    for (const auto& entry : g_fake->threads) {
+        total += entry.second.cpu_ns;
+    }
+    return total;
+}
+
+// The backend with a process CPU clock: the CPU ledger is on.
+Backend ledger_backend()
+{
+    Backend backend = kFakeBackend;
+    backend.process_cpu_ns = fake_process_cpu;
+    return backend;
+}
+
 constexpr int32_t kSamplerTid = 99;
 constexpr int64_t kTick = 10'000'000;
 
 struct World {
-    World()
+    explicit World(bool ledger = false)
         : python_slots(2 * Ticker::kMaxPythonThreads), native_slots(2 * Ticker::kMaxTasks),
           refs(Ticker::kMaxPythonThreads), tids(Ticker::kMaxTasks), frames(Ticker::kMaxFrames)
     {
         g_fake = &state;
         ticker.init_with(
-            kFakeBackend,
+            ledger ? ledger_backend() : kFakeBackend,
             {python_slots.data(), native_slots.data(), refs.data(), tids.data(), frames.data()},
             kSamplerTid, state.now);
     }
@@ -151,6 +171,13 @@ struct World {
             state.threads[tid].cpu_ns += kTick;
         }
         return ticker.tick();
+    }
+
+    // A thread ends, having used `last_cpu_ns` more since the previous tick.
+    void end_thread(int32_t tid, int64_t last_cpu_ns = 0)
+    {
+        state.ended_cpu += state.threads[tid].cpu_ns + last_cpu_ns;
+        state.threads.erase(tid);
     }
 
     Charged charged(StackId stack) { return state.charged[stack]; }
@@ -556,4 +583,179 @@ TEST_CASE("tick: reads that find no wait for a core back off, one that finds som
     CHECK(world.state.runq_reads - before >= 70);
     // At most 7 intervals' wait for a core were charged as waiting before reads caught up.
     CHECK(world.charged(1).cpu_us >= 73 * 7'500);
+}
+
+// The CPU ledger (tick.cpp): quiet threads read rarely, woken by CPU nobody read accounts for.
+
+TEST_CASE("ledger: a thousand waiting threads cost a few clock reads a tick", "[sampler]")
+{
+    World world(true);
+    for (int32_t tid = 1000; tid < 2000; ++tid) {
+        world.python_thread(tid, 0x1000, 1);  // blocked all along
+    }
+    for (int32_t tid = 1; tid <= 8; ++tid) {
+        world.python_thread(tid, 0x2000, 2);
+    }
+    const std::initializer_list<int32_t> busy = {1, 2, 3, 4, 5, 6, 7, 8};
+    constexpr int kTicks = 2000;
+    for (int i = 0; i < 500; ++i) {
+        REQUIRE(world.tick(busy) == nullptr);
+    }
+    const int64_t reads_before = world.state.cpu_reads;
+    for (int i = 500; i < kTicks; ++i) {
+        REQUIRE(world.tick(busy) == nullptr);
+    }
+    // 8 busy threads, the sampler's own clock, a thousand quiet ones every 256 ticks.
+    const double per_tick = static_cast<double>(world.state.cpu_reads - reads_before) / 1500;
+    CHECK(per_tick < 8 + 1 + 1000.0 / 128);
+    CHECK(world.ticker.counters().wakes == 0);
+    world.ticker.final_tick();
+    // Every thread's whole life is charged, the quiet ones' waiting in bulk.
+    CHECK(world.charged(1).wait_us == 1000ull * kTicks * 10'000);
+    CHECK(world.charged(2).cpu_us == 8ull * kTicks * 10'000);
+    CHECK(world.charged(2).wait_us == 0);
+}
+
+TEST_CASE("ledger: a quiet thread that starts computing is read at the next tick", "[sampler]")
+{
+    World world(true);
+    FakeThread& thread = world.python_thread(1, 0x1000, 1);
+    for (int32_t tid = 100; tid < 200; ++tid) {
+        world.python_thread(tid, 0x3000, 3);
+    }
+    for (int i = 0; i < 600; ++i) {
+        world.tick();  // long enough to be read only every 256 ticks
+    }
+    // It wakes up in another function and computes from the middle of an interval on.
+    thread.code = 2;
+    thread.top_frame = 0x2000;
+    world.state.now += kTick;
+    thread.cpu_ns += kTick / 2;
+    world.ticker.tick();
+    CHECK(world.ticker.counters().wakes == 1);
+    for (int i = 0; i < 9; ++i) {
+        world.tick({1});
+    }
+    // Its waiting up to the last tick before it ran stays with the stack it waited at; the
+    // interval in which it woke is charged to the stack it computes in.
+    CHECK(world.charged(1).cpu_us == 0);
+    CHECK(world.charged(1).wait_us == 600 * 10'000);
+    CHECK(world.charged(2).cpu_us == 9 * 10'000 + 5'000);
+    CHECK(world.charged(2).wait_us == 5'000);
+}
+
+TEST_CASE("ledger: GIL round robin among 64 threads reads a fraction of them", "[sampler]")
+{
+    World world(true);
+    for (int32_t tid = 1; tid <= 64; ++tid) {
+        world.python_thread(tid, 0x1000, 1);
+    }
+    constexpr int kTicks = 3200;
+    int64_t reads_after_warmup = 0;
+    for (int i = 0; i < kTicks; ++i) {
+        if (i == 640) {
+            reads_after_warmup = world.state.cpu_reads;
+        }
+        // One thread holds the GIL per interval, in turn; the others wait for it, blocked.
+        REQUIRE(world.tick({static_cast<int32_t>(1 + i % 64)}) == nullptr);
+    }
+    const double per_tick =
+        static_cast<double>(world.state.cpu_reads - reads_after_warmup) / (kTicks - 640);
+    CHECK(per_tick < 12);  // 64 every tick without the ledger
+    world.ticker.final_tick();
+    const Charged charged = world.charged(1);
+    CHECK(charged.cpu_us == static_cast<uint64_t>(kTicks) * 10'000);
+    CHECK(charged.cpu_us + charged.wait_us == 64ull * kTicks * 10'000);
+}
+
+TEST_CASE("ledger: a busy native thread does not wake the quiet Python threads", "[sampler]")
+{
+    World world(true);
+    for (int32_t tid = 1000; tid < 1500; ++tid) {
+        world.python_thread(tid, 0x1000, 1);
+    }
+    world.state.threads[50].python = false;  // a BLAS worker computing all along
+    for (int i = 0; i < 1000; ++i) {
+        REQUIRE(world.tick({50}) == nullptr);
+    }
+    CHECK(world.ticker.counters().wakes <= 2);
+    world.ticker.final_tick();
+    CHECK(world.pseudo(PseudoFrame::NativeThread).cpu_us == 1000 * 10'000);
+    CHECK(world.charged(1).wait_us == 500ull * 1000 * 10'000);
+}
+
+TEST_CASE("ledger: a quiet native thread that starts computing is found by a scan", "[sampler]")
+{
+    World world(true);
+    world.python_thread(1, 0x1000, 1);
+    world.state.threads[50].python = false;  // idle at first
+    for (int i = 0; i < 100; ++i) {
+        world.tick();
+    }
+    for (int i = 0; i < 20; ++i) {
+        world.tick({50});
+    }
+    // Found at the first tick of its computing, then read every tick.
+    CHECK(world.pseudo(PseudoFrame::NativeThread).cpu_us == 20 * 10'000);
+}
+
+TEST_CASE("ledger: a quiet thread that ends keeps its waiting up to the tick before", "[sampler]")
+{
+    World world(true);
+    world.python_thread(1, 0x1000, 1);
+    world.python_thread(2, 0x2000, 2);
+    for (int i = 0; i < 300; ++i) {
+        world.tick({2});
+    }
+    world.state.now += kTick;
+    world.end_thread(1, 200'000);  // woke up and returned
+    world.state.threads[2].cpu_ns += kTick;
+    world.ticker.tick();
+    CHECK(world.charged(1).wait_us == 300 * 10'000);
+    // Its last CPU is nobody's to explain: the ledger starts again instead of waking for ever.
+    const uint64_t wakes = world.ticker.counters().wakes;
+    for (int i = 0; i < 50; ++i) {
+        world.tick({2});
+    }
+    CHECK(world.ticker.counters().wakes == wakes);
+}
+
+TEST_CASE("ledger: totals stay equal to wall time per thread under churn", "[sampler]")
+{
+    World world(true);
+    int32_t next_tid = 100;
+    std::vector<int32_t> alive;
+    for (int tick = 0; tick < 2000; ++tick) {
+        if (tick % 7 == 0 && !alive.empty()) {
+            world.end_thread(alive.front());  // ends right after a tick: nothing lost
+            alive.erase(alive.begin());
+        }
+        while (alive.size() < 32) {
+            alive.push_back(next_tid);
+            world.python_thread(next_tid, 0x1000, 1 + next_tid % 8).cpu_ns = 0;
+            ++next_tid;
+        }
+        world.state.now += kTick;
+        for (int32_t tid : alive) {
+            // A few compute, most wait, some in short bursts.
+            if (tid % 5 == 0 || (tid % 3 == 0 && tick % 40 == 0)) {
+                world.state.threads[tid].cpu_ns += kTick;
+            }
+        }
+        REQUIRE(world.ticker.tick() == nullptr);
+    }
+    world.ticker.final_tick();
+    uint64_t cpu_us = 0;
+    for (const auto& [stack, charged] : world.state.charged) {
+        cpu_us += charged.cpu_us;
+    }
+    int64_t cpu_ns = 0;
+    for (const auto& [tid, thread] : world.state.threads) {
+        cpu_ns += thread.cpu_ns;
+    }
+    cpu_ns += world.state.ended_cpu;
+    // A quiet thread that computes less than the ledger's margin and ends before its next read
+    // takes that CPU with it: bounded by one margin per thread, here a tick or two in all.
+    CHECK(cpu_us * 1000 <= static_cast<uint64_t>(cpu_ns));
+    CHECK(cpu_us * 1000 >= static_cast<uint64_t>(cpu_ns) - 2 * kTick);
 }
