@@ -26,7 +26,7 @@ namespace {
 constexpr size_t kMappedBytes = record::kHeaderBytes + record::kMaxLogBytes;
 constexpr size_t kFirstBytes = size_t{256} * 1024;  // header, block 0 and the first frames
 constexpr size_t kGrowBytes = size_t{1024} * 1024;
-constexpr uint64_t kCpuRefreshNs = 250'000'000;
+constexpr uint64_t kCpuRefreshNs = 1'000'000'000;
 
 record::Header g_static_header;  // before record_open(), and in the unit tests
 
@@ -357,8 +357,8 @@ void record_refresh(const RecordCounts& counts) noexcept
     store(h.sampler_cpu_ns, counts.sampler_cpu_ns);
     const uint64_t now = clock_ns(CLOCK_MONOTONIC);
     std::atomic_ref<uint64_t>(h.updated_monotonic_ns).store(now, std::memory_order_relaxed);
-    // The process clock sums every thread in the kernel (160 µs with a thousand threads, 1.6%
-    // of a core at every tick): the CPU of a process that dies is told to a quarter second.
+    // The process clock sums every thread in the kernel (0.2-0.4 ms with a thousand threads, 2-4%
+    // of a core at every tick): the CPU of a process that dies is told to a second.
     // Called by the sampler thread alone.
     static uint64_t s_cpu_read_ns = 0;
     if (now - s_cpu_read_ns >= kCpuRefreshNs || s_cpu_read_ns == 0) {

@@ -90,13 +90,17 @@ void Ticker::reset(int32_t own_tid, int64_t start_ns) noexcept
     counters_ = TickCounters{};
     ledger_on_ = false;
     ledger_ns_ = 0;
+    wake_owed_ns_ = 0;
     process_cpu_ns_ = -1;
     own_cpu_ns_ = 0;
     hot_native_count_ = 0;
     last_task_count_ = 0;
     warm_count_ = 0;
+    wake_cursor_ = 0;
+    wake_visited_ = 0;
     ledger_read_ = false;
     ticks_since_ledger_ = 0;
+    ledger_tick_ = 0;
     quiet_until_ns_ = start_ns;
 }
 
@@ -141,21 +145,24 @@ const char* Ticker::tick() noexcept
     if (reason == nullptr && python_sampled_) {
         reason = sample_hot_natives();
     }
-    bool scan_now = false;
-    if (reason == nullptr && python_sampled_ && ledger_unexplained()) {
-        reason = wake_quiet_threads();
-        scan_now = ledger_unexplained();  // a native thread, new or quiet, computed
+    if (ledger_read_) {
+        wake_owed_ns_ = ledger_ns_;  // what the threads read since the last read left unexplained
+    }
+    bool rotated = false;
+    if (reason == nullptr && python_sampled_ && wake_owed()) {
+        reason = wake_quiet_threads(rotated);
+        rotated = rotated && wake_owed();  // a native thread, new or quiet, computed
     }
     // The native scan needs this tick's list of Python threads to tell them apart; after a
     // failed listing it waits for the next tick.
     ++ticks_since_scan_;
-    scan_now = scan_now || ticks_since_scan_ >= scan_period();
+    const bool scan_now = rotated || ticks_since_scan_ >= scan_period();
     const bool scanned = reason == nullptr && !python_unreadable && scan_now;
     if (scanned) {
         ticks_since_scan_ = 0;
         reason = sample_native();
     }
-    close_ledger(scanned);
+    close_ledger(scanned && rotated);
     // Even on ticks that read no Python state: a thread first seen by the first tick after the
     // layout check is charged one interval, not the interpreter's whole start-up.
     previous_tick_ns_ = started;
@@ -171,13 +178,16 @@ void Ticker::open_ledger() noexcept
         ledger_on_ = false;
         return;
     }
-    // The process clock sums every thread in the kernel: 160 µs a read with a thousand threads
-    // (their task structures cold in the cache), 1.6% of a core at every tick. It is read one
-    // tick in ledger_period(); the threads' reads are subtracted at every tick all the same.
+    // The process clock sums every thread in the kernel: 0.2-0.4 ms a read with a thousand
+    // threads (their task structures cold in the cache), 2-4% of a core at every tick. It is
+    // read one tick in ledger_period() (one per 32 threads): a quiet thread that starts
+    // computing is found that many ticks later at most. The threads' reads are subtracted at
+    // every tick all the same.
     if (ledger_on_ && ++ticks_since_ledger_ < ledger_period()) {
         return;
     }
     ticks_since_ledger_ = 0;
+    ledger_tick_ = tick_ + 1;  // the tick about to be sampled (tick_ counts on in sample_python)
     const int64_t process = backend_.process_cpu_ns();
     if (process < 0) {
         ledger_on_ = false;
@@ -195,28 +205,33 @@ void Ticker::open_ledger() noexcept
     own_cpu_ns_ = own;
 }
 
-void Ticker::close_ledger(bool scanned) noexcept
+// `read_everything`: a wake read every quiet thread, then the native threads were scanned.
+void Ticker::close_ledger(bool read_everything) noexcept
 {
-    if (!ledger_on_) {
-        ledger_ns_ = 0;
-        return;
-    }
-    if (!python_sampled_) {
+    if (!ledger_on_ || !python_sampled_) {
         // Nothing was judged by it; start afresh at the next tick's read.
         ledger_ns_ = 0;
+        wake_owed_ns_ = 0;
         ticks_since_ledger_ = ledger_period();
         return;
+    }
+    if (wake_owed() && read_everything) {
+        // Every thread read: what is left, threads that ended used.
+        ledger_ns_ = 0;
+        wake_owed_ns_ = 0;
+    }
+    if (!wake_owed()) {
+        wake_visited_ = 0;  // the next wake starts a new round of the list
     }
     if (!ledger_read_) {
         return;
     }
-    if (ledger_unexplained() && scanned) {
-        ledger_ns_ = 0;  // every thread read: what is left, threads that ended used
-    }
     // Reads a little apart from the process clock read leave a small, self-cancelling
     // difference; a first read of a thread that ran before the ledger began may subtract more.
     ledger_ns_ = std::max(ledger_ns_, -wake_threshold());
-    quiet_until_ns_ = tick_now_ns_;  // no thread left unread computed before this tick
+    if (!wake_owed()) {
+        quiet_until_ns_ = tick_now_ns_;  // no thread left unread computed before this tick
+    }
 }
 
 unsigned Ticker::ledger_period() const noexcept
@@ -276,12 +291,17 @@ const char* Ticker::sample_python(bool& unreadable) noexcept
         relist_ = false;
         listed_ = count;
         ticks_since_listing_ = 0;
+        std::fill(ref_due_, ref_due_ + count, 0);  // every listed thread is looked up once
     }
     ++ticks_since_listing_;
     ++tick_;
     python_sampled_ = true;
     python_seen_ = 0;
     python_moved_ = false;
+    // With the ledger, a thread not due is passed over by its entry in ref_due_ alone: looking
+    // a thousand threads up in the table at every tick cost more than the rest of the tick.
+    // Eviction then waits for a listing, which looks every thread up.
+    const bool skim = ledger_on_ && !listing_fresh_;
     // Threads with frames first: on 3.11 a thread state made by threading.Thread.start() holds
     // its creator's TID until the new thread runs, and such a duplicate (always idle) must not
     // take the creator's sample. A TID is charged once per tick.
@@ -291,12 +311,16 @@ const char* Ticker::sample_python(bool& unreadable) noexcept
             if ((ref.top_frame != 0) != (with_frames == 1)) {
                 continue;
             }
+            if (skim && ref_due_[i] > tick_) {
+                note_warm(static_cast<uint32_t>(i));
+                continue;
+            }
             if (const char* reason = sample_thread(ref, Pass::Due)) {
                 return reason;
             }
         }
     }
-    if (python_seen_ != python_threads_.size()) {
+    if (!skim && python_seen_ != python_threads_.size()) {
         // Some thread ended: a sweep of the table.
         python_threads_.evict_unseen(
             tick_,
@@ -308,23 +332,40 @@ const char* Ticker::sample_python(bool& unreadable) noexcept
     return nullptr;
 }
 
-// The ledger shows CPU the threads read this tick do not account for: reads the quiet threads,
-// first those active lately, the longest quiet among them first (under a GIL the thread that
-// waited longest is the likeliest to have run), then all; each pass stops once it is explained.
-const char* Ticker::wake_quiet_threads() noexcept
+// The ledger shows CPU the threads read this tick do not account for: reads quiet threads, first
+// those active lately, the longest quiet among them first, then the others in turn from where
+// the last wake stopped; at most kMaxWakeReads a tick (a round of the list in kWakeRoundTicks
+// ticks at most), stopping once the ledger is explained.
+// Under a GIL the thread that ran between two ticks is one of many waiting for it, in no order
+// one can predict (measured with 64 threads: a wake read 33 on average before finding it), and
+// every tick has one: without the bound wakes cost more than reading every thread. So a quiet
+// thread that starts computing is found within ledger_period() + kWakeRoundTicks ticks, its
+// waiting up to the last explained tick charged to the stack it waited at. `rotated`: the
+// turn came round to the start of the list, every quiet thread was read.
+const char* Ticker::wake_quiet_threads(bool& rotated) noexcept
 {
     ++counters_.wakes;
+    const uint64_t limit =
+        counters_.wake_reads + std::max<uint64_t>(kMaxWakeReads, listed_ / kWakeRoundTicks);
     // The longest quiet: the largest backoff, and among equals the one due first.
     std::sort(warm_, warm_ + warm_count_, [](const WarmThread& x, const WarmThread& y) {
         return x.backoff != y.backoff ? x.backoff > y.backoff : x.due_tick < y.due_tick;
     });
-    for (size_t i = 0; i < warm_count_ && ledger_unexplained(); ++i) {
+    for (size_t i = 0; i < warm_count_ && wake_owed() && counters_.wake_reads < limit; ++i) {
         if (const char* reason = sample_thread(memory_.refs[warm_[i].ref], Pass::Warm)) {
             return reason;
         }
     }
-    for (long i = 0; i < listed_ && ledger_unexplained(); ++i) {
-        if (const char* reason = sample_thread(memory_.refs[i], Pass::All)) {
+    while (wake_owed() && counters_.wake_reads < limit) {
+        if (wake_visited_ >= listed_) {
+            rotated = true;  // every listed thread was read since the wake began
+            break;
+        }
+        if (wake_cursor_ >= listed_) {
+            wake_cursor_ = 0;
+        }
+        ++wake_visited_;
+        if (const char* reason = sample_thread(memory_.refs[wake_cursor_++], Pass::All)) {
             return reason;
         }
     }
@@ -346,10 +387,10 @@ const char* Ticker::sample_thread(const python::ThreadRef& ref, Pass pass) noexc
             // Quiet, and not due: the ledger tells whether it ran.
             slot->seen_pass = tick_;
             ++python_seen_;
-            if (slot->idle_backoff <= kWarmBackoff && warm_count_ < kMaxWarm) {
-                warm_[warm_count_++] = WarmThread{static_cast<uint32_t>(&ref - memory_.refs),
-                                                  slot->idle_backoff, slot->due_tick};
-            }
+            const auto index = static_cast<uint32_t>(&ref - memory_.refs);
+            ref_due_[index] = slot->due_tick;
+            ref_backoff_[index] = slot->idle_backoff;
+            note_warm(index);
             return nullptr;
         }
     } else if (slot == nullptr || slot->tstate != ref.tstate || slot->read_tick == tick_) {
@@ -357,6 +398,7 @@ const char* Ticker::sample_thread(const python::ThreadRef& ref, Pass pass) noexc
     }
     const int64_t cpu = backend_.thread_cpu_ns(tid);
     ++counters_.cpu_reads;
+    counters_.wake_reads += pass != Pass::Due ? 1 : 0;
     if (cpu < 0) {
         if (slot != nullptr) {
             settle_ended(*slot);
@@ -394,11 +436,15 @@ const char* Ticker::sample_thread(const python::ThreadRef& ref, Pass pass) noexc
                                                                          now - slot->last_wall_ns
                                                   : cpu_delta >= kQuietCpuNs);
     if (!fresh) {
-        explain(cpu - slot->seen_cpu_ns);
+        explain(cpu_delta);
+        if (slot->read_tick < ledger_tick_) {
+            // Not read since the process clock was: some of what it used may be in the ledger.
+            wake_owed_ns_ -= cpu_delta;
+        }
         if (ledger_on_ && cpu_delta > 0 && slot->read_tick + 1 < tick_ && slot->stack != 0 &&
-            previous_tick_ns_ > slot->last_wall_ns) {
-            // Quiet since its last read, and the ledger was explained at every tick up to the
-            // previous one: until then it waited, at the stack it had. What it did since is
+            quiet_until_ns_ > slot->last_wall_ns) {
+            // Quiet since its last read, and the ledger accounted for every thread's CPU up to
+            // quiet_until_ns_: until then it waited, at the stack it had. What it did since is
             // charged below to the stack it has now.
             const auto waited_us =
                 static_cast<uint64_t>(quiet_until_ns_ - slot->last_wall_ns) / 1000;
@@ -416,6 +462,8 @@ const char* Ticker::sample_thread(const python::ThreadRef& ref, Pass pass) noexc
 
     const Charge charge = this->charge(*slot, tid, cpu, ran, now, fresh);
     schedule_next_read(*slot, busy, pass == Pass::Due);
+    ref_due_[&ref - memory_.refs] = slot->due_tick;
+    ref_backoff_[&ref - memory_.refs] = slot->idle_backoff;
 
     bool read_failed = false;
     const StackId stack = stack_of(*slot, ref, cpu, read_failed);
@@ -436,6 +484,14 @@ void Ticker::settle_ended(ThreadSlot& slot) noexcept
     if (ledger_on_ && slot.stack != 0 && quiet_until_ns_ > slot.last_wall_ns) {
         backend_.add_time(slot.stack, 0,
                           static_cast<uint64_t>(quiet_until_ns_ - slot.last_wall_ns) / 1000);
+    }
+}
+
+// A quiet thread active in the last kWarmBackoff ticks: a wake reads it first.
+void Ticker::note_warm(uint32_t index) noexcept
+{
+    if (ref_backoff_[index] <= kWarmBackoff && warm_count_ < kMaxWarm) {
+        warm_[warm_count_++] = WarmThread{index, ref_backoff_[index], ref_due_[index]};
     }
 }
 
@@ -566,6 +622,7 @@ StackId Ticker::stack_of(ThreadSlot& slot,
     // A torn read (the thread moved while being read) usually succeeds at once on a retry.
     for (int attempt = 0; attempt < 2; ++attempt) {
         ++counters_.read_attempts;
+        counters_.stack_reads += attempt == 0 ? 1 : 0;
         const long count = backend_.read_thread_stack(ref, memory_.frames, kMaxFrames);
         if (count >= 0) {
             const StackId stack =
@@ -609,8 +666,8 @@ const char* Ticker::sample_native() noexcept
         }
         if (python_sampled_) {
             const ThreadSlot* python = python_threads_.find(tid);
-            if (python != nullptr && python->seen_pass == tick_) {
-                continue;  // sampled with its Python stack this tick (or quiet, and listed)
+            if (python != nullptr && (python->seen_pass == tick_ || ledger_on_)) {
+                continue;  // sampled with its Python stack this tick, or quiet and listed
             }
         }
         const int64_t cpu = backend_.thread_cpu_ns(tid);
@@ -630,7 +687,8 @@ const char* Ticker::sample_native() noexcept
         slot->seen_pass = scan_;
         ++seen;
         bool ran = false;
-        if (const char* reason = charge_native(*slot, tid, cpu, inserted, native_stack, ran)) {
+        if (const char* reason =
+                charge_native(*slot, tid, cpu, inserted, true, native_stack, ran)) {
             return reason;
         }
         if (ran) {
@@ -665,7 +723,7 @@ const char* Ticker::sample_hot_natives() noexcept
             continue;  // ended; the next scan forgets it
         }
         bool ran = false;
-        if (const char* reason = charge_native(*slot, tid, cpu, false, native_stack, ran)) {
+        if (const char* reason = charge_native(*slot, tid, cpu, false, false, native_stack, ran)) {
             return reason;
         }
         if (ran) {
@@ -698,10 +756,16 @@ const char* Ticker::charge_native(ThreadSlot& slot,
                                   int32_t tid,
                                   int64_t cpu,
                                   bool inserted,
+                                  bool from_scan,
                                   StackId& native_stack,
                                   bool& ran) noexcept
 {
-    explain(inserted ? std::min(cpu, tick_now_ns_ - previous_tick_ns_) : cpu - slot.seen_cpu_ns);
+    const int64_t cpu_delta =
+        inserted ? std::min(cpu, tick_now_ns_ - previous_tick_ns_) : cpu - slot.seen_cpu_ns;
+    explain(cpu_delta);
+    if (from_scan) {
+        wake_owed_ns_ -= cpu_delta;
+    }
     ran = inserted || cpu != slot.seen_cpu_ns;
     moved_this_tick_ += ran ? 1 : 0;
     const Charge charge = this->charge(slot, tid, cpu, ran, tick_now_ns_, false);

@@ -50,6 +50,8 @@ struct TickCounters {
     uint64_t run_queue_reads = 0;  // schedstat reads (threads that ran or were runnable)
     uint64_t cpu_reads = 0;        // thread CPU clocks read
     uint64_t wakes = 0;            // ticks whose ledger made quiet threads be read early
+    uint64_t wake_reads = 0;       // quiet threads read by wakes
+    uint64_t stack_reads = 0;      // full stack reads (a cached stack is not one)
 };
 
 // What made time profiling stop; static strings (they go into the dump as they are). Arrays,
@@ -77,7 +79,7 @@ public:
     static constexpr unsigned kThreadsPerListingTick = 4;
     static constexpr unsigned kTasksPerScanTick = 8;
     static constexpr long kListedPerListingGap = 64;
-    static constexpr long kTasksPerLedgerTick = 128;
+    static constexpr long kTasksPerLedgerTick = 32;
 
     // The CPU ledger (see tick.cpp): a thread whose CPU clock stood still at a read is read
     // again 1, 3, 7... up to kMaxIdleBackoff + 1 ticks later, unless the ledger shows CPU that
@@ -92,6 +94,8 @@ public:
     static constexpr int64_t kQuietCpuNs = 250'000;
     static constexpr int64_t kSchedulerTickNs = 4'000'000;
     static constexpr size_t kMaxHotNatives = 64;
+    static constexpr uint64_t kMaxWakeReads = 16;  // a tick, or a 32nd of the list if more
+    static constexpr long kWakeRoundTicks = 32;
     // Run-queue reads back off for a thread whose reads find under 1/16 of the time since the
     // previous read spent waiting for a core (see note_run_queue).
     static constexpr int64_t kQuietRunQueueShare = 16;
@@ -143,7 +147,7 @@ public:
 private:
     void schedule_next_read(ThreadSlot& slot, bool moved, bool due) noexcept;
     void open_ledger() noexcept;
-    void close_ledger(bool scanned) noexcept;
+    void close_ledger(bool read_everything) noexcept;
     unsigned listing_period() const noexcept;
     unsigned scan_period() const noexcept;
     unsigned ledger_period() const noexcept;
@@ -152,16 +156,17 @@ private:
     {
         return kWakeNs + kSchedulerTickNs * static_cast<int64_t>(moved_this_tick_);
     }
-    bool ledger_unexplained() const noexcept
-    {
-        return ledger_read_ && ledger_ns_ > wake_threshold();
-    }
+    // The last process clock read showed CPU that the quiet threads read since do not yet
+    // account for: wakes go on reading them, a few a tick.
+    bool wake_owed() const noexcept { return wake_owed_ns_ > wake_threshold(); }
     const char* sample_hot_natives() noexcept;
     void add_hot_native(int32_t tid) noexcept;
+    void note_warm(uint32_t index) noexcept;
     const char* charge_native(ThreadSlot& slot,
                               int32_t tid,
                               int64_t cpu,
                               bool inserted,
+                              bool from_scan,
                               StackId& native_stack,
                               bool& ran) noexcept;
     StackId stack_of(ThreadSlot& slot,
@@ -173,7 +178,7 @@ private:
     void note_run_queue(ThreadSlot& slot, int64_t runq_ns, int64_t now) noexcept;
     bool must_list() const noexcept;
     const char* sample_native() noexcept;
-    const char* wake_quiet_threads() noexcept;
+    const char* wake_quiet_threads(bool& rotated) noexcept;
     const char* note_read(bool failed) noexcept;
 
     Backend backend_{};
@@ -204,11 +209,18 @@ private:
     // account for. ledger_on_: the process clock answers (backend and kernel).
     bool ledger_on_ = false;
     int64_t ledger_ns_ = 0;        // CPU used by threads not read since (ns)
+    int64_t wake_owed_ns_ = 0;     // of it, what the quiet threads read since do not account for
     int64_t process_cpu_ns_ = -1;  // the process clock at the last tick
     int64_t own_cpu_ns_ = 0;       // this (sampler) thread's clock at the last tick
     int64_t quiet_until_ns_ = 0;   // the last tick at which the ledger was explained
     bool ledger_read_ = false;     // this tick read the process clock: the ledger judges
     unsigned ticks_since_ledger_ = 0;
+    uint64_t ledger_tick_ = 0;  // the tick that last read the process clock
+    long wake_cursor_ = 0;      // where the next wake goes on reading quiet threads in turn
+    long wake_visited_ = 0;     // entries the wakes visited since the CPU they look for showed
+    // Per entry of memory_.refs: the tick its thread is next due and its idle backoff.
+    uint64_t ref_due_[kMaxPythonThreads] = {};
+    uint8_t ref_backoff_[kMaxPythonThreads] = {};
     int32_t hot_natives_[kMaxHotNatives] = {};  // native threads that computed at their read
     size_t hot_native_count_ = 0;
     // Quiet threads active in the last kWarmBackoff ticks, skipped by this tick's due pass:

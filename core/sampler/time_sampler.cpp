@@ -136,7 +136,8 @@ long list_threads(python::ThreadRef* out, size_t max) noexcept
 
 int64_t cpu_of(int32_t tid) noexcept
 {
-    if (tid == getpid() && g_leader_zombie.load(std::memory_order_relaxed)) {
+    // The flag first: getpid() is a system call, and this runs for every thread read.
+    if (g_leader_zombie.load(std::memory_order_relaxed) && tid == getpid()) {
         return -1;  // gone (see g_leader_zombie)
     }
     return thread_cpu_ns(tid);
