@@ -225,6 +225,30 @@ bool stack_table_init() noexcept
     return g_tables.ready;
 }
 
+namespace {
+
+// The stack each thread interned last, root first: (code id, line) and the node it made, for
+// the first kPrefixDepth levels. Consecutive allocations of a thread share most of their stack
+// (a pandas call 30 frames deep allocates many times from its innermost few), and the levels
+// they share need no lookup: measured in --exact on pandas_etl, interning was a third of the
+// core's time, two hash lookups per level. Node ids stay valid for ever (the table only grows).
+constexpr size_t kPrefixDepth = 48;
+
+struct InternedPrefix {
+    uint64_t keys[kPrefixDepth];
+    StackId nodes[kPrefixDepth];
+    size_t depth;
+};
+
+[[gnu::tls_model("initial-exec")]] thread_local InternedPrefix t_prefix{};
+
+uint64_t frame_key(const python::RawFrame& frame) noexcept
+{
+    return (uint64_t{frame.code->id} << 32) | frame.line;
+}
+
+}  // namespace
+
 StackId intern_stack(const python::RawFrame* leaf_first, size_t count, PseudoFrame root) noexcept
 {
     if (!g_tables.ready) {
@@ -239,12 +263,33 @@ StackId intern_stack(const python::RawFrame* leaf_first, size_t count, PseudoFra
             return 0;
         }
     }
-    for (size_t i = count; i-- > 0;) {
+    // Only stacks without a pseudo-frame root go through the prefix (the allocating threads').
+    InternedPrefix& prefix = t_prefix;
+    const bool cached = static_cast<uint32_t>(root) == 0;
+    bool same = cached;
+    size_t level = 0;
+    for (size_t i = count; i-- > 0; ++level) {
+        const uint64_t key = frame_key(leaf_first[i]);
+        if (same && level < prefix.depth && prefix.keys[level] == key) {
+            parent = prefix.nodes[level];
+            continue;
+        }
+        same = false;
         uint32_t frame = intern_frame(leaf_first[i].code, leaf_first[i].line, 0);
         parent = frame != 0 ? intern_node(parent, frame) : 0;
         if (parent == 0) {
+            if (cached) {
+                prefix.depth = level < kPrefixDepth ? level : kPrefixDepth;
+            }
             return 0;
         }
+        if (cached && level < kPrefixDepth) {
+            prefix.keys[level] = key;
+            prefix.nodes[level] = parent;
+        }
+    }
+    if (cached) {
+        prefix.depth = count < kPrefixDepth ? count : kPrefixDepth;
     }
     return parent;
 }
