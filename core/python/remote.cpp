@@ -494,6 +494,24 @@ bool thread_list_changed() noexcept
            now.count != g_listed.count;
 }
 
+int thread_list_delta() noexcept
+{
+    const Layout* layout = current_layout();
+    const uintptr_t runtime = symbols().runtime;
+    if (layout == nullptr || runtime == 0 || !g_listed_valid || g_listed.interp == 0) {
+        return 1;
+    }
+    ThreadListWords now{};
+    if (!read_thread_list_words(*layout, g_listed.interp, now)) {
+        return 1;
+    }
+    if (now.count < g_listed.count) {
+        g_listed.count = now.count;  // told once; a head that moved still wants a listing
+        return now.head == g_listed.head ? -1 : -2;
+    }
+    return now.head != g_listed.head || now.count > g_listed.count ? 1 : 0;
+}
+
 long list_threads(ThreadRef* out, size_t max) noexcept
 {
     g_listed_valid = false;

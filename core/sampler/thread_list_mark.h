@@ -10,4 +10,11 @@ namespace sciagraph::core::python {
 // only.
 bool thread_list_changed() noexcept;
 
+// The same look, told apart: 0 unchanged; -1 the count fell under the same head (threads
+// ended), and the mark takes the new count, so the ends are told once; -2 the count fell and
+// the head moved (the newest thread ended, or threads came too): ends, and the list must be
+// read again; 1 anything else (a new thread state at the head, a thread begun, or cannot
+// tell): the list must be read again.
+int thread_list_delta() noexcept;
+
 }  // namespace sciagraph::core::python

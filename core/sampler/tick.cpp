@@ -267,6 +267,9 @@ bool Ticker::must_list() const noexcept
     if (relist_) {
         return true;
     }
+    if (ledger_on_ && backend_.thread_list_delta != nullptr) {
+        return false;  // sample_python looked at the list already (relist_)
+    }
     if (!python_moved_) {
         return false;  // only running code creates threads
     }
@@ -277,7 +280,18 @@ bool Ticker::must_list() const noexcept
 
 const char* Ticker::sample_python(bool& unreadable) noexcept
 {
+    // Ends are looked for at every tick (one read): a quiet thread is read rarely, and one that
+    // ended would otherwise take its waiting since its last read with it.
+    int list_delta = 0;
+    if (ledger_on_ && backend_.thread_list_delta != nullptr) {
+        list_delta = backend_.thread_list_delta();
+        relist_ = relist_ || list_delta > 0 || list_delta == -2;
+    }
+    ended_after_ns_ = list_delta < 0 ? previous_tick_ns_ : quiet_until_ns_;
     listing_fresh_ = must_list();
+    if (list_delta < 0 && !listing_fresh_) {
+        settle_threads_that_ended();
+    }
     if (listing_fresh_) {
         const long count = backend_.list_threads(memory_.refs, kMaxPythonThreads);
         if (count < 0) {
@@ -416,6 +430,7 @@ const char* Ticker::sample_thread(const python::ThreadRef& ref, Pass pass) noexc
         return nullptr;
     }
     const bool fresh = inserted || slot->tstate != ref.tstate;
+    bool adopted = false;
     if (fresh) {
         // New to us (or its TID now belongs to another thread state): it lived at most since
         // the previous tick, and all its CPU is recent. The classifier caps CPU at the wall
@@ -425,8 +440,12 @@ const char* Ticker::sample_thread(const python::ThreadRef& ref, Pass pass) noexc
         slot->tstate = ref.tstate;
         slot->last_wall_ns = previous_tick_ns_;
         python_moved_ = true;
-        explain(std::min(cpu, now - previous_tick_ns_));
+        adopted = ledger_on_ && adopt_native(*slot);
+        if (!adopted) {
+            explain(std::min(cpu, now - previous_tick_ns_));
+        }
     }
+    const bool first_read = fresh && !adopted;
     // Computed since its previous read, beyond the few microseconds of a thread waiting for
     // the GIL (it wakes every switch interval, 5 ms, to ask for it, and runs no Python code):
     // over 1/kQuietCpuShare of the time since. A thread read by a wake is busy with a little
@@ -435,7 +454,7 @@ const char* Ticker::sample_thread(const python::ThreadRef& ref, Pass pass) noexc
     const bool busy = fresh || (pass == Pass::Due ? cpu_delta > 0 && cpu_delta * kQuietCpuShare >=
                                                                          now - slot->last_wall_ns
                                                   : cpu_delta >= kQuietCpuNs);
-    if (!fresh) {
+    if (!first_read) {
         explain(cpu_delta);
         if (slot->read_tick < ledger_tick_) {
             // Not read since the process clock was: some of what it used may be in the ledger.
@@ -460,13 +479,14 @@ const char* Ticker::sample_thread(const python::ThreadRef& ref, Pass pass) noexc
         ++python_seen_;
     }
 
-    const Charge charge = this->charge(*slot, tid, cpu, ran, now, fresh);
+    const Charge charge = this->charge(*slot, tid, cpu, ran, now, first_read);
+    const bool was_quiet = !first_read && slot->idle_backoff > 0;
     schedule_next_read(*slot, busy, pass == Pass::Due);
     ref_due_[&ref - memory_.refs] = slot->due_tick;
     ref_backoff_[&ref - memory_.refs] = slot->idle_backoff;
 
     bool read_failed = false;
-    const StackId stack = stack_of(*slot, ref, cpu, read_failed);
+    const StackId stack = stack_of(*slot, ref, cpu, was_quiet, read_failed);
     if (stack == 0) {
         return stop_reason::kTableFull;
     }
@@ -477,14 +497,62 @@ const char* Ticker::sample_thread(const python::ThreadRef& ref, Pass pass) noexc
     return read_failed ? note_read(true) : nullptr;
 }
 
-// A thread found gone: it waited at its stack at least up to the previous tick if it was quiet
-// (the ledger was explained there); what it did after is lost, as for any thread ending.
+// A Python thread listed late (listings are spaced out with many threads) may have been read
+// by native scans meanwhile, its CPU charged to [native thread]: its baselines carry over, so
+// nothing is charged twice. True when it was.
+bool Ticker::adopt_native(ThreadSlot& slot) noexcept
+{
+    ThreadSlot* native = native_threads_.find(slot.tid);
+    if (native == nullptr) {
+        return false;
+    }
+    slot.last_wall_ns = native->last_wall_ns;
+    slot.last_cpu_ns = native->last_cpu_ns;
+    slot.seen_cpu_ns = native->seen_cpu_ns;
+    slot.last_runq_ns = native->last_runq_ns;
+    slot.seen_runq_ns = native->seen_runq_ns;
+    slot.runq_read_ns = native->runq_read_ns;
+    slot.runq_known = native->runq_known;
+    slot.runnable = native->runnable;
+    native_threads_.erase(native);
+    return true;
+}
+
+// A thread found gone: it waited at its stack up to ended_after_ns_ (see there); what it did
+// after is lost, as for any thread ending.
 void Ticker::settle_ended(ThreadSlot& slot) noexcept
 {
-    if (ledger_on_ && slot.stack != 0 && quiet_until_ns_ > slot.last_wall_ns) {
+    if (ledger_on_ && slot.stack != 0 && ended_after_ns_ > slot.last_wall_ns) {
         backend_.add_time(slot.stack, 0,
-                          static_cast<uint64_t>(quiet_until_ns_ - slot.last_wall_ns) / 1000);
+                          static_cast<uint64_t>(ended_after_ns_ - slot.last_wall_ns) / 1000);
     }
+}
+
+// The thread list's count fell: the Python threads whose TID left the task list ended since the
+// previous tick. One listing of the task directory instead of a read of every quiet thread.
+void Ticker::settle_threads_that_ended() noexcept
+{
+    const long count = backend_.list_tasks(memory_.tids, kMaxTasks);
+    if (count < 0) {
+        return;
+    }
+    std::sort(memory_.tids, memory_.tids + count);
+    constexpr size_t kMaxEnded = 64;  // more at once: the rest when the list is read again
+    int32_t ended[kMaxEnded];
+    size_t found = 0;
+    python_threads_.for_each([&](const ThreadSlot& slot) {
+        if (found < kMaxEnded &&
+            !std::binary_search(memory_.tids, memory_.tids + count, slot.tid)) {
+            ended[found++] = slot.tid;
+        }
+    });
+    for (size_t i = 0; i < found; ++i) {
+        if (ThreadSlot* slot = python_threads_.find(ended[i])) {
+            settle_ended(*slot);
+            python_threads_.erase(slot);
+        }
+    }
+    relist_ = relist_ || found > 0;  // their entries stay listed until then
 }
 
 // A quiet thread active in the last kWarmBackoff ticks: a wake reads it first.
@@ -595,17 +663,19 @@ Charge Ticker::charge(
 StackId Ticker::stack_of(ThreadSlot& slot,
                          const python::ThreadRef& ref,
                          int64_t cpu_ns,
+                         bool was_quiet,
                          bool& read_failed) noexcept
 {
     // Only a thread itself pushes and pops its frames, and it cannot without using CPU: if its
     // CPU clock has not moved since the last full read, that stack is still its stack. Nor
-    // does it when the clock moved by less than kQuietCpuNs: a thread waiting for the GIL
-    // wakes every 5 ms to ask for it, without running Python code. Measured: 64 threads taking
-    // turns at the GIL all moved every tick, and reading their 64 stacks a tick was most of the
-    // sampler's 11% of a core. A thread running Python for less than that between reads keeps
-    // the stack of the read before (its CPU and waiting are exact, their line that late).
-    if (slot.stack != 0 && cpu_ns - slot.read_cpu_ns < kQuietCpuNs &&
-        slot.top_frame == ref.top_frame) {
+    // does it, as a rule, when the clock moved by less than kQuietCpuNs and the thread was
+    // quiet already at its previous read: a thread waiting for the GIL wakes every 5 ms to ask
+    // for it, without running Python code. Measured: 64 threads taking turns at the GIL all
+    // moved every tick, and reading their 64 stacks a tick was most of the sampler's 11% of a
+    // core. A thread that computed at its previous read is read afresh once it stops (it
+    // stopped somewhere else: a sleep after a loop).
+    if (slot.stack != 0 && slot.top_frame == ref.top_frame &&
+        (slot.read_cpu_ns == cpu_ns || (was_quiet && cpu_ns - slot.read_cpu_ns < kQuietCpuNs))) {
         ++counters_.cached;
         return slot.stack;
     }

@@ -35,6 +35,9 @@ struct Backend {
     // The CPU all threads of the process used, the ended ones included (-1: unknown). nullptr:
     // no CPU ledger, every thread is read every tick.
     int64_t (*process_cpu_ns)() = nullptr;
+    // With the ledger: the thread list's change since the last listing, as
+    // python::thread_list_delta tells it (-1: threads ended). nullptr: thread_list_changed.
+    int (*thread_list_delta)() = nullptr;
 };
 
 // Counters the tick keeps; the sampler publishes them as Stats.
@@ -172,6 +175,7 @@ private:
     StackId stack_of(ThreadSlot& slot,
                      const python::ThreadRef& ref,
                      int64_t cpu_ns,
+                     bool was_quiet,
                      bool& read_failed) noexcept;
     Charge charge(
         ThreadSlot& slot, int32_t tid, int64_t cpu_ns, bool ran, int64_t now, bool fresh) noexcept;
@@ -179,6 +183,8 @@ private:
     bool must_list() const noexcept;
     const char* sample_native() noexcept;
     const char* wake_quiet_threads(bool& rotated) noexcept;
+    void settle_threads_that_ended() noexcept;
+    bool adopt_native(ThreadSlot& slot) noexcept;
     const char* note_read(bool failed) noexcept;
 
     Backend backend_{};
@@ -216,8 +222,11 @@ private:
     bool ledger_read_ = false;     // this tick read the process clock: the ledger judges
     unsigned ticks_since_ledger_ = 0;
     uint64_t ledger_tick_ = 0;  // the tick that last read the process clock
-    long wake_cursor_ = 0;      // where the next wake goes on reading quiet threads in turn
-    long wake_visited_ = 0;     // entries the wakes visited since the CPU they look for showed
+    // Until when a thread found gone this tick is known to have waited: the previous tick when
+    // the thread list told of ends at this one, else the last tick the ledger accounted for.
+    int64_t ended_after_ns_ = 0;
+    long wake_cursor_ = 0;   // where the next wake goes on reading quiet threads in turn
+    long wake_visited_ = 0;  // entries the wakes visited since the CPU they look for showed
     // Per entry of memory_.refs: the tick its thread is next due and its idle backoff.
     uint64_t ref_due_[kMaxPythonThreads] = {};
     uint8_t ref_backoff_[kMaxPythonThreads] = {};

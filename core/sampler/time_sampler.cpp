@@ -175,7 +175,8 @@ const Backend kBackend{python_readable,
                        now_of,
                        nullptr,
                        python::thread_list_changed,
-                       process_cpu_of};
+                       process_cpu_of,
+                       python::thread_list_delta};
 
 void stop_time_profiling(const char* reason) noexcept
 {

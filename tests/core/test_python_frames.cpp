@@ -400,9 +400,19 @@ TEST_CASE("thread reader: two threads running Python are both found with their s
     CHECK(threads[0].native_tid == 303);
     CHECK(threads[2].native_tid == 302);
     CHECK_FALSE(thread_list_changed());
+    // The same look told apart: a count that falls under the same head is threads that ended,
+    // told once; a rise, or a new head, wants a listing.
+    CHECK(thread_list_delta() == 0);
+    FakePython::put_at<long>(fake.interp, layout->interp_threads_count, 2);
+    CHECK(thread_list_delta() == -1);
+    CHECK(thread_list_delta() == 0);
+    FakePython::put_at<long>(fake.interp, layout->interp_threads_count, 4);
+    CHECK(thread_list_delta() == 1);
+    CHECK(thread_list_delta() == 1);
     // A listing cut short is never taken as complete.
     REQUIRE(list_threads(threads, 2) == 2);
     CHECK(thread_list_changed());
+    CHECK(thread_list_delta() == 1);
 }
 
 TEST_CASE("capture: a process without Python gets no frames", "[python]")

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <set>
 #include <vector>
 
 using namespace sciagraph::core;
@@ -40,6 +41,8 @@ struct FakeState {
     python::CodeInfo codes[16];
     int64_t cpu_reads = 0;  // CPU clocks read (of threads, the sampler's own included)
     int64_t ended_cpu = 0;  // CPU of threads that ended: the process clock still counts it
+    bool listed_once = false;
+    std::set<int32_t> listed_python;  // Python threads at the last listing
 };
 FakeState* g_fake = nullptr;
 
@@ -53,7 +56,37 @@ long fake_list_threads(python::ThreadRef* out, size_t max)
             out[n++] = python::ThreadRef{thread.tstate, tid, thread.top_frame};
         }
     }
+    g_fake->listed_once = true;
+    g_fake->listed_python.clear();
+    for (size_t i = 0; i < n; ++i) {
+        g_fake->listed_python.insert(static_cast<int32_t>(out[i].native_tid));
+    }
     return static_cast<long>(n);
+}
+
+// As python::thread_list_delta: a thread the last listing did not show is a new head (1);
+// fewer threads, and none new, is threads that ended (-1, told once).
+int fake_list_delta()
+{
+    std::set<int32_t> now;
+    for (const auto& [tid, thread] : g_fake->threads) {
+        if (thread.python) {
+            now.insert(tid);
+        }
+    }
+    if (!g_fake->listed_once) {
+        return 1;
+    }
+    for (int32_t tid : now) {
+        if (g_fake->listed_python.count(tid) == 0) {
+            return 1;
+        }
+    }
+    if (now.size() < g_fake->listed_python.size()) {
+        g_fake->listed_python = now;
+        return -1;
+    }
+    return 0;
 }
 
 long fake_read(const python::ThreadRef& ref, python::RawFrame* out, size_t)
@@ -135,6 +168,7 @@ Backend ledger_backend()
 {
     Backend backend = kFakeBackend;
     backend.process_cpu_ns = fake_process_cpu;
+    backend.thread_list_delta = fake_list_delta;
     return backend;
 }
 
@@ -789,4 +823,33 @@ TEST_CASE("ledger: totals stay equal to wall time per thread under churn", "[sam
     // takes that CPU with it: bounded by one margin per thread, here a tick or two in all.
     CHECK(cpu_us * 1000 <= static_cast<uint64_t>(cpu_ns));
     CHECK(cpu_us * 1000 >= static_cast<uint64_t>(cpu_ns) - 2 * kTick);
+}
+
+TEST_CASE("ledger: a thread listed late is not charged twice", "[sampler]")
+{
+    World world(true);
+    for (int32_t tid = 1000; tid < 1300; ++tid) {
+        world.python_thread(tid, 0x1000, 1);  // listings come one every 300 / 64 ticks
+    }
+    for (int i = 0; i < 300; ++i) {
+        world.tick();
+    }
+    // A thread computes without a Python state (read as a native thread), then gains one, as
+    // a thread a native library made calls into Python (PyGILState_Ensure), or one read before
+    // the listing that shows it.
+    world.state.threads[5000].python = false;
+    for (int i = 0; i < 20; ++i) {
+        world.tick({5000});
+    }
+    world.python_thread(5000, 0x2000, 2).python = true;
+    for (int i = 0; i < 20; ++i) {
+        world.tick({5000});
+    }
+    world.ticker.final_tick();
+    uint64_t cpu_us = 0;
+    for (const auto& [stack, charged] : world.state.charged) {
+        cpu_us += charged.cpu_us;
+    }
+    CHECK(cpu_us == 40 * 10'000);
+    CHECK(world.charged(2).cpu_us + world.pseudo(PseudoFrame::NativeThread).cpu_us == 40 * 10'000);
 }
