@@ -21,4 +21,12 @@ inline bool failpoint(Failpoint fp) noexcept
     return (detail::g_failpoints.load(std::memory_order_relaxed) >> static_cast<unsigned>(fp)) & 1u;
 }
 
+// What a failpoint throws where a real bug would throw (the core catches with `catch (...)`).
+// A plain type rather than std::runtime_error: the preload library links the C++ runtime in
+// (inject/CMakeLists.txt), and std::runtime_error alone pulled some thirty objects of it
+// (strings, std::random_device...) along with their relocations.
+struct FailpointError {
+    const char* what;
+};
+
 }  // namespace sciagraph::core

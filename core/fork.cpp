@@ -12,7 +12,6 @@
 #include "sampler/time_sampler.h"
 #include "stack_table.h"
 
-#include <stdexcept>
 
 #include <pthread.h>
 
@@ -51,7 +50,7 @@ void child() noexcept
     mmap_reset_lock_in_child();
     try {
         if (failpoint(Failpoint::ForkHandler)) {
-            throw std::runtime_error("fork handler failpoint");
+            throw FailpointError{"fork handler failpoint"};
         }
         SCIAGRAPH_MARK(ForkChild);
         stack_table_after_fork_child();

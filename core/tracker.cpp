@@ -19,7 +19,6 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <stdexcept>
 
 #include <sys/auxv.h>
 #include <unistd.h>
@@ -51,7 +50,7 @@ void record_sample(void* ptr, uint64_t weight) noexcept
 {
     try {
         if (failpoint(Failpoint::AllocHook)) {
-            throw std::runtime_error("allocation hook failpoint");
+            throw FailpointError{"allocation hook failpoint"};
         }
         StackId stack = current_stack();
         if (stack == 0) {
@@ -195,7 +194,7 @@ void on_mmap(void* addr, size_t length) noexcept
     RecursionGuard guard;
     try {
         if (failpoint(Failpoint::AllocHook)) {
-            throw std::runtime_error("allocation hook failpoint");
+            throw FailpointError{"allocation hook failpoint"};
         }
         // Mappings are few and each is a system call: every one gets its stack, exactly.
         StackId stack = current_stack();
@@ -272,7 +271,7 @@ void start() noexcept
         }
         g_active.store(true, std::memory_order_relaxed);
         if (failpoint(Failpoint::StartupCheck)) {
-            throw std::runtime_error("startup check failpoint");
+            throw FailpointError{"startup check failpoint"};
         }
         // Static: disable() keeps the pointer for the dump, long after start() returns.
         static char why[256];

@@ -58,15 +58,16 @@ class TimeCases(RunTestCase):
     def test_nested_calls_exact_lines(self):
         name = "time_nested.py"
         path = program(name)
-        for line, marker in [(8, "# HOT"), (13, "# CALL_LONG"), (14, "# CALL_SHORT"),
-                             (18, "# CALL_MIDDLE"), (21, "# CALL_OUTER")]:
+        for line, marker in [(15, "# HOT"), (21, "# CALL_LONG"), (22, "# CALL_SHORT"),
+                             (26, "# CALL_MIDDLE"), (29, "# CALL_OUTER")]:
             harness.assert_line_is(path, line, marker)
         result = self.profile(name)
+        runqueue = json.loads(result.stdout_text)
         cpu, wait = self.times(result)
 
         def under(call_line):
             # The Python frames of the stack end exactly with these, root first.
-            tail = [("<module>", 21), ("outer", 18), ("middle", call_line), ("hot", 8)]
+            tail = [("<module>", 29), ("outer", 26), ("middle", call_line), ("hot", 15)]
 
             def value(folded):
                 total = 0
@@ -78,21 +79,29 @@ class TimeCases(RunTestCase):
                 return total
             return value
 
-        self.check_category(cpu, wait, under(13), 1.0, "CPU under middle():13 -> hot():8")
-        self.check_category(cpu, wait, under(14), 0.5, "CPU under middle():14 -> hot():8")
+        # On a loaded machine a computing thread also waits for a core, counted as CPU.
+        self.check_computing(cpu, under(21)(cpu), 1.0, runqueue["long"],
+                             "CPU under middle():21 -> hot():15")
+        self.check_computing(cpu, under(22)(cpu), 0.5, runqueue["short"],
+                             "CPU under middle():22 -> hot():15")
+        self.assertLess(under(21)(wait) + under(22)(wait), OTHER_CATEGORY_LIMIT * 1.5 * US,
+                        "computing counted as waiting\n" + harness.describe_folded(wait))
 
     # Waiting is checked against the wall time the program itself measured: on a loaded machine
     # a 1.5 s CPU burst of the other side takes longer than 1.5 s of wall.
     def test_thread_blocked_on_a_lock(self):
         name = "time_lock.py"
-        harness.assert_line_is(program(name), 16, "# BUSY")
-        harness.assert_line_is(program(name), 23, "# BLOCKED")
+        harness.assert_line_is(program(name), 20, "# BUSY")
+        harness.assert_line_is(program(name), 28, "# BLOCKED")
         result = self.profile(name)
-        waited = json.loads(result.stdout_text)["blocked"]
+        reported = json.loads(result.stdout_text)
         cpu, wait = self.times(result)
-        self.check_category(cpu, wait, lambda f: value_at_line(f, name, 16), 1.5,
-                            "CPU of the lock holder")
-        self.check_category(wait, cpu, lambda f: value_at_line(f, name, 23), waited,
+        self.check_computing(cpu, value_at_line(cpu, name, 20), 1.5, reported["runqueue"],
+                             "CPU of the lock holder")
+        self.assertLess(value_at_line(wait, name, 20), OTHER_CATEGORY_LIMIT * 1.5 * US,
+                        "the lock holder's computing counted as waiting\n"
+                        + harness.describe_folded(wait))
+        self.check_category(wait, cpu, lambda f: value_at_line(f, name, 28), reported["blocked"],
                             "waiting for the lock")
 
     def test_thread_blocked_on_a_pipe_read(self):
@@ -122,7 +131,10 @@ class TimeCases(RunTestCase):
                         f"CPU of 64 short threads: got {actual:,.0f} us, expected 2.56 s plus up "
                         f"to {runqueue:.3f} s runnable, within 20%\n"
                         + harness.describe_folded(cpu))
-        self.assertLess(value_at_line(wait, name, 14), OTHER_CATEGORY_LIMIT * 64 * 0.04 * US,
+        # Time spent runnable off a core can be counted as waiting for a few ticks where the
+        # sampler's run-queue reads had backed off (core/sampler/tick.h, note_run_queue).
+        self.assertLess(value_at_line(wait, name, 14),
+                        (OTHER_CATEGORY_LIMIT * 64 * 0.04 + runqueue) * US,
                         "short threads' computing counted as waiting\n"
                         + harness.describe_folded(wait))
 

@@ -225,6 +225,15 @@ private:
     // Until when a thread found gone this tick is known to have waited: the previous tick when
     // the thread list told of ends at this one, else the last tick the ledger accounted for.
     int64_t ended_after_ns_ = 0;
+    // Threads found ended since the last reading of the ledger: their last stack, and how long
+    // they may have lived after their last read.
+    struct EndedThread {
+        StackId stack;
+        int64_t span_ns;
+    };
+    static constexpr size_t kMaxEnded = 16;
+    EndedThread ended_[kMaxEnded] = {};
+    size_t ended_count_ = 0;
     long wake_cursor_ = 0;   // where the next wake goes on reading quiet threads in turn
     long wake_visited_ = 0;  // entries the wakes visited since the CPU they look for showed
     // Per entry of memory_.refs: the tick its thread is next due and its idle backoff.
@@ -242,9 +251,9 @@ private:
     static constexpr size_t kMaxWarm = 128;
     WarmThread warm_[kMaxWarm] = {};
     size_t warm_count_ = 0;
-    long last_task_count_ = 0;
-    unsigned moved_this_tick_ =
-        0;  // threads read this tick whose CPU clock moved  // tasks at the last native scan
+    long last_task_count_ = 0;       // tasks at the last native scan
+    unsigned moved_this_tick_ = 0;   // threads read this tick whose CPU clock moved
+    unsigned unstarted_listed_ = 0;  // thread states listed without a TID of their own
 };
 
 }  // namespace sciagraph::core::sampler

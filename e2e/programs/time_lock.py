@@ -1,8 +1,11 @@
 """A thread computes for 1.5 s of CPU while holding a lock; another thread waits for that lock
-(as long as the holder takes in wall time: it prints how long, as JSON)."""
+(as long as the holder takes in wall time: it prints how long, as JSON, with how long the holder
+sat runnable off a core, which the sampler counts as CPU where it can read it)."""
 import json
 import threading
 import time
+
+from runqueue import runqueue_seconds
 
 lock = threading.Lock()
 held = threading.Event()
@@ -12,9 +15,11 @@ waited = {}
 def busy(seconds):
     with lock:
         held.set()
+        start = runqueue_seconds()
         end = time.thread_time() + seconds
         while time.thread_time() < end:  # BUSY
             pass
+        waited["runqueue"] = runqueue_seconds() - start
 
 
 def blocked():
