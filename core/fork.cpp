@@ -12,7 +12,6 @@
 #include "sampler/time_sampler.h"
 #include "stack_table.h"
 
-
 #include <pthread.h>
 
 namespace sciagraph::core {
