@@ -162,7 +162,10 @@ class Hostile(RunTestCase):
         summary = result.summary()
         root = harness.root_entry(summary)
         self.assertGreater(root["time_samples"], 100, root)
-        self.assertEqual(root["time_failed_reads"], 0, root)
+        # Reads work from the shared table. A read or two can fail as threads end (a thread
+        # state freed while its thread lives on a moment; seen 1-2 in 660 on a loaded machine,
+        # with every sampler): under 1%, as in test_time's cost check.
+        self.assertLessEqual(root["time_failed_reads"], 0.01 * root["time_samples"], root)
         shared = harness.marks_hit(summary, "sampler_shared_fd_table")
         if shared is not None:  # a debug build: the sampler really ran without its own table
             self.assertGreaterEqual(shared, 1, root)

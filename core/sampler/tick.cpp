@@ -294,7 +294,9 @@ const char* Ticker::sample_python(bool& unreadable) noexcept
     int list_delta = 0;
     if (ledger_on_ && backend_.thread_list_delta != nullptr) {
         list_delta = backend_.thread_list_delta();
-        relist_ = relist_ || list_delta > 0 || list_delta == -2;
+        // Ends too: a thread state freed while its thread lives on for a moment stays in the
+        // listing, and reading its stack would fail (counted against time profiling).
+        relist_ = relist_ || list_delta != 0;
     }
     ended_after_ns_ = list_delta < 0 ? previous_tick_ns_ : quiet_until_ns_;
     listing_fresh_ = must_list();
