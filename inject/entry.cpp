@@ -20,7 +20,7 @@ __attribute__((constructor(101))) void sciagraph_start()
     sciagraph::inject::resolve_originals();
     // Loaded by dlopen rather than preloaded, our hooks are not the process's malloc: stay a
     // passive library rather than track half the calls.
-    if (dlsym(RTLD_DEFAULT, "malloc") != reinterpret_cast<void*>(&malloc)) {
+    if (dlsym(RTLD_DEFAULT, "malloc") != sciagraph::inject::our_malloc()) {
         return;
     }
     sciagraph::core::start();

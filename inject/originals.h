@@ -49,6 +49,10 @@ inline bool originals_ready() noexcept
 }
 const Originals& originals() noexcept;
 
+// This library's malloc hook. (`&malloc` elsewhere than in preload.cpp would name the wrapper
+// of the linked-in C++ runtime's allocations: see there.)
+void* our_malloc() noexcept;
+
 // The bootstrap pool, for allocations made while resolving.
 void* bootstrap_alloc(size_t size, size_t align = 16) noexcept;
 bool from_bootstrap(const void* ptr) noexcept;

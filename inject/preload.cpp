@@ -316,6 +316,69 @@ mremap(void* old_addr, size_t old_length, size_t new_length, int flags, ...) noe
     return result;
 }
 
+// --- The C++ runtime's own allocations --------------------------------------------------------
+// libstdc++'s exception support is linked into this library (inject/CMakeLists.txt). Its
+// allocations are sciagraph's own, never the job's: the emergency pool its static constructor
+// makes as the library loads (72 KiB; it runs after sciagraph_start() has begun counting, where
+// from libstdc++.so it ran before), and an exception object at a failpoint. The linker's --wrap
+// sends the runtime's calls of these names here: to the real allocator, never counted, with the
+// guard held like the hooks' own real calls. The core itself never calls them.
+#define SCIAGRAPH_WRAP extern "C" __attribute__((visibility("hidden")))
+
+SCIAGRAPH_WRAP void* __wrap_malloc(size_t size) noexcept
+{
+    if (!ready()) [[unlikely]] {
+        return early_alloc(size);
+    }
+    RecursionGuard guard;
+    return real().malloc(size);
+}
+
+SCIAGRAPH_WRAP void* __wrap_calloc(size_t count, size_t size) noexcept
+{
+    if (!ready()) [[unlikely]] {
+        size_t total;
+        if (__builtin_mul_overflow(count, size, &total)) {
+            errno = ENOMEM;
+            return nullptr;
+        }
+        return early_alloc(total);
+    }
+    RecursionGuard guard;
+    return real().calloc(count, size);
+}
+
+SCIAGRAPH_WRAP void* __wrap_realloc(void* ptr, size_t size) noexcept
+{
+    if (ptr != nullptr && inject::from_bootstrap(ptr)) {
+        void* fresh = __wrap_malloc(size);
+        if (fresh != nullptr) {
+            size_t room = inject::bootstrap_room(ptr);
+            std::memcpy(fresh, ptr, room < size ? room : size);
+        }
+        return fresh;
+    }
+    if (!ready()) [[unlikely]] {
+        return ptr == nullptr ? early_alloc(size) : nullptr;
+    }
+    RecursionGuard guard;
+    return real().realloc(ptr, size);
+}
+
+SCIAGRAPH_WRAP void __wrap_free(void* ptr) noexcept
+{
+    if (ptr == nullptr || inject::from_bootstrap(ptr) || !ready()) {
+        return;
+    }
+    RecursionGuard guard;
+    real().free(ptr);
+}
+
+void* inject::our_malloc() noexcept
+{
+    return reinterpret_cast<void*>(&malloc);
+}
+
 // Declared by unistd.h without noexcept; the definition must match.
 SCIAGRAPH_EXPORT __attribute__((noreturn)) void _exit(int status)
 {

@@ -19,12 +19,20 @@ void replace(std::string& text, std::string_view marker, std::string_view with)
 
 }  // namespace
 
-std::string
-render_html(const nlohmann::json& page, const std::vector<Graph>& graphs, double min_width_px)
+std::string render_html(const nlohmann::json& page,
+                        const std::vector<Graph>& graphs,
+                        double min_width_px,
+                        std::string_view processes_json)
 {
     // The page JSON is small; nlohmann escapes it, and '<' '>' '&' are made \u escapes below
     // so no string can close the <script> element it sits in.
     std::string page_json = page.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (!processes_json.empty() && page_json.size() >= 2 && page_json.back() == '}') {
+        page_json.pop_back();
+        page_json += page_json.size() > 1 ? ",\"processes\":" : "\"processes\":";
+        page_json += processes_json;
+        page_json += '}';
+    }
     std::string safe_page;
     safe_page.reserve(page_json.size());
     for (char c : page_json) {

@@ -59,14 +59,14 @@ bool write_file(const std::filesystem::path& path, std::string_view content, Err
 {
     const std::filesystem::path tmp = path.string() + ".tmp";
     // A fresh file: O_EXCL and O_NOFOLLOW refuse anything planted at the temporary name in a
-    // shared directory (a symlink, a hard link), a leftover of ours is removed first. The mode
-    // is 0644 less the umask: never writable by others.
-    if (::unlink(tmp.c_str()) != 0 && errno != ENOENT) {
-        error = {ExitStatus::CannotWrite,
-                 "cannot write " + path.string() + ": " + std::strerror(errno)};
-        return false;
+    // shared directory (a symlink, a hard link); a leftover of ours is removed when the name is
+    // taken (not before every open: a failed path walk per file, and a run's report writes
+    // eight files per process). The mode is 0644 less the umask: never writable by others.
+    constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    int fd = ::open(tmp.c_str(), kFlags, 0644);
+    if (fd < 0 && errno == EEXIST && (::unlink(tmp.c_str()) == 0 || errno == ENOENT)) {
+        fd = ::open(tmp.c_str(), kFlags, 0644);
     }
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
         error = {ExitStatus::CannotWrite,
                  "cannot write " + path.string() + ": " + std::strerror(errno)};

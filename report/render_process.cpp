@@ -60,7 +60,8 @@ bool write_profile_files(const std::filesystem::path& dir,
         }
     }
     if (wants(options, Format::Html) &&
-        !write("index.html", render_html(files.page, files.graphs, options.min_width_px))) {
+        !write("index.html",
+               render_html(files.page, files.graphs, options.min_width_px, files.processes_json))) {
         return false;
     }
     if (wants(options, Format::Speedscope)) {

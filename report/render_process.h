@@ -21,6 +21,9 @@ struct ProfileFiles {
     // The HTML header and page: {"title", "fields": [[label, value]...], "warnings": [...],
     // "processes": [{"pid", "label", "href", "status", "peak"}...], "version"}.
     nlohmann::json page;
+    // When not empty: the page's "processes" as JSON text, serialised once for a run's pages
+    // (see render_html); `page` then has no "processes" of its own.
+    std::string processes_json;
     // profile.json's "summary".
     nlohmann::json summary;
     std::string speedscope_name;

@@ -193,3 +193,20 @@ TEST_CASE("html: self-contained page with its data embedded and parseable", "[re
     CHECK(data["graphs"][1]["kind"] == "time");
     CHECK(data["graphs"][1].contains("cpu"));
 }
+
+TEST_CASE("html: a run's table of processes, serialised once, is the page's own", "[report]")
+{
+    const DumpTrees trees = sample_trees();
+    const nlohmann::json processes = {{{"pid", 7}, {"href", "</script>"}}, {{"pid", 8}}};
+    const std::string html =
+        render_html({{"title", "t"}}, {{GraphKind::MemoryPeak, trees.memory.get(), "M", ""}}, 0.1,
+                    processes.dump());
+    const std::string open = "<script type=\"application/json\" id=\"sciagraph-data\">";
+    const size_t start = html.find(open);
+    REQUIRE(start != std::string::npos);
+    const size_t end = html.find("</script>", start);
+    const auto data =
+        nlohmann::json::parse(html.substr(start + open.size(), end - start - open.size()));
+    CHECK(data["page"]["title"] == "t");
+    CHECK(data["page"]["processes"] == processes);
+}
