@@ -223,10 +223,12 @@ class TimeCases(RunTestCase):
         # 2026-12-07, another VM of the same kind, quiet, 3 runs each: 3.11 1.16-1.37% (the
         # sampler of 2026-11 gave 1.17-1.37% there too), 3.14 1.32-1.42%, 3.15 1.43-1.49%
         # (deeper thread bootstrap stacks, larger frames and code headers to copy). The target
-        # is 1%; the bound is 2% so that the slower VMs CI may get, busy with its own work, fail
-        # only a real regression (the sampler's cost doubling), not the machine.
+        # is 1%; the bound is 3% so that the slower VMs CI may get, busy with its own work, fail
+        # only a real regression (the sampler's cost more than doubling), not the machine:
+        # 2026-12-07, 3.15 under ctest -j2 beside other e2e modules: 2.04%, where the same build
+        # measured 1.16-1.27% quiet (and the sampler before the CPU ledger 1.16-1.31%).
         debug_build = harness.marks_hit(summary, "fork_child") is not None
-        budget = 0.03 if debug_build else 0.02
+        budget = 0.04 if debug_build else 0.03
         self.assertLessEqual(root["sampler_cpu_seconds"], budget * summary["wall_seconds"], root)
 
 
