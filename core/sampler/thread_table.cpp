@@ -1,7 +1,5 @@
 #include "thread_table.h"
 
-#include <cstring>
-
 namespace sciagraph::core::sampler {
 
 void ThreadTable::attach(ThreadSlot* slots, size_t capacity) noexcept
@@ -13,9 +11,14 @@ void ThreadTable::attach(ThreadSlot* slots, size_t capacity) noexcept
 
 void ThreadTable::clear() noexcept
 {
-    // Free slots hold stale fields only: find_or_insert rewrites a slot whole when it takes it.
-    if (slots_ != nullptr && size_ > 0) {
-        std::memset(static_cast<void*>(slots_), 0, capacity_ * sizeof(ThreadSlot));
+    // Free slots hold stale fields only: find_or_insert rewrites a slot whole when it takes it,
+    // so freeing a slot is zeroing its TID. Not a memset of the whole table: in a fork child
+    // that wrote 1.3 MiB of copy-on-write pages (1.8 ms of every pool worker's start).
+    for (size_t i = 0; slots_ != nullptr && i < capacity_ && size_ > 0; ++i) {
+        if (slots_[i].tid != 0) {
+            slots_[i].tid = 0;
+            --size_;
+        }
     }
     size_ = 0;
 }
