@@ -60,6 +60,19 @@ void* early_alloc(size_t size, size_t align = 16) noexcept
     return p;
 }
 
+// realloc of a block from the bootstrap pool: a new block from `alloc` (the interposed malloc,
+// or the runtime's wrapped one), the old contents copied. Its old size is unknown, but it lies
+// inside the used part of the pool, so copying up to there is safe.
+void* move_from_bootstrap(void* ptr, size_t size, void* (*alloc)(size_t) noexcept) noexcept
+{
+    void* fresh = alloc(size);
+    if (fresh != nullptr) {
+        size_t room = inject::bootstrap_room(ptr);
+        std::memcpy(fresh, ptr, room < size ? room : size);
+    }
+    return fresh;
+}
+
 inline bool anonymous_tracked(int prot, int flags, int fd) noexcept
 {
     // Anonymous and accessible: a PROT_NONE reservation is address space, not memory (memray
@@ -124,14 +137,7 @@ SCIAGRAPH_EXPORT void* calloc(size_t count, size_t size) noexcept
 SCIAGRAPH_EXPORT void* realloc(void* ptr, size_t size) noexcept
 {
     if (ptr != nullptr && inject::from_bootstrap(ptr)) {
-        // A block from the bootstrap pool: move it to the real heap. Its old size is unknown,
-        // but it lies inside the used part of the pool, so copying up to there is safe.
-        void* fresh = malloc(size);
-        if (fresh != nullptr) {
-            size_t room = inject::bootstrap_room(ptr);
-            std::memcpy(fresh, ptr, room < size ? room : size);
-        }
-        return fresh;
+        return move_from_bootstrap(ptr, size, &malloc);  // to the real heap
     }
     if (!ready()) [[unlikely]] {
         return ptr == nullptr ? early_alloc(size) : nullptr;
@@ -351,12 +357,7 @@ SCIAGRAPH_WRAP void* __wrap_calloc(size_t count, size_t size) noexcept
 SCIAGRAPH_WRAP void* __wrap_realloc(void* ptr, size_t size) noexcept
 {
     if (ptr != nullptr && inject::from_bootstrap(ptr)) {
-        void* fresh = __wrap_malloc(size);
-        if (fresh != nullptr) {
-            size_t room = inject::bootstrap_room(ptr);
-            std::memcpy(fresh, ptr, room < size ? room : size);
-        }
-        return fresh;
+        return move_from_bootstrap(ptr, size, &__wrap_malloc);
     }
     if (!ready()) [[unlikely]] {
         return ptr == nullptr ? early_alloc(size) : nullptr;
