@@ -45,7 +45,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from run_overhead import JOBS_DIR, REPO, default_sciagraph, find_job, join_option_value
+from run_overhead import (JOBS_DIR, REPO, default_sciagraph, find_job, join_option_value,
+                          scales_with_overrides)
 
 # Scales that keep each run under half a minute under callgrind on the 2-core VMs here: about
 # 1 G instructions at 40-50 M a second (2026-12-07, scaled from runs at a tenth of these:
@@ -114,10 +115,7 @@ def parse_args():
                         help="options for sciagraph run, e.g. \"--mode memory\"")
     args = parser.parse_args(join_option_value(sys.argv[1:], "--run-args"))
     args.jobs = [j for j in args.jobs.split(",") if j]
-    args.scale_of = dict(CALLGRIND_SCALES)
-    for item in filter(None, args.scales.split(",")):
-        name, _, value = item.partition("=")
-        args.scale_of[name] = float(value)
+    args.scale_of = scales_with_overrides(dict(CALLGRIND_SCALES), args.scales)
     return args
 
 

@@ -274,11 +274,16 @@ def parse_args():
     args.jobs = [j for j in args.jobs.split(",") if j]
     args.pythons = [p for item in (args.python or ["/usr/bin/python3"])
                     for p in item.split(",") if p]
-    args.scale_of = dict(DEFAULT_SCALES, **OPTIONAL_SCALES)
-    for item in filter(None, args.scales.split(",")):
-        name, _, value = item.partition("=")
-        args.scale_of[name] = float(value)
+    args.scale_of = scales_with_overrides(dict(DEFAULT_SCALES, **OPTIONAL_SCALES), args.scales)
     return args
+
+
+def scales_with_overrides(scales, overrides):
+    """`scales` with the NAME=SCALE items of the comma-separated `overrides` applied."""
+    for item in filter(None, overrides.split(",")):
+        name, _, value = item.partition("=")
+        scales[name] = float(value)
+    return scales
 
 
 def main():
