@@ -108,6 +108,48 @@ TEST_CASE("render_run: root and children with summary.json", "[report]")
     CHECK(read(dir.path / "children/101/index.html").find("../../index.html") != std::string::npos);
 }
 
+namespace {
+// The pids of the table of processes embedded in a page.
+std::vector<long> table_pids(const std::string& html)
+{
+    const std::string start = "<script type=\"application/json\" id=\"sciagraph-data\">";
+    const size_t from = html.find(start);
+    const size_t to = html.find("</script>", from);
+    REQUIRE(from != std::string::npos);
+    REQUIRE(to != std::string::npos);
+    const auto data =
+        nlohmann::json::parse(html.substr(from + start.size(), to - from - start.size()));
+    std::vector<long> pids;
+    for (const auto& p : data["page"]["processes"]) {
+        pids.push_back(p["pid"].get<long>());
+    }
+    return pids;
+}
+}  // namespace
+
+TEST_CASE("render_run: a child's page lists its neighbourhood, the root's page every process",
+          "[report]")
+{
+    TempDir dir;
+    write(dir.path / "raw/100.sgdump", sample_dump(100, 1).str());
+    for (long pid : {101, 102, 104}) {
+        write(dir.path / ("raw/" + std::to_string(pid) + ".sgdump"), sample_dump(pid, 100).str());
+    }
+    write(dir.path / "raw/103.sgdump", sample_dump(103, 101).str());
+    const Outcome o = render_run(dir.path, dir.path / "raw", run_info(100), {});
+    REQUIRE(o.ok);
+    CHECK(table_pids(read(dir.path / "index.html")) == std::vector<long>{100, 101, 102, 103, 104});
+    // The root, itself and its child; not its siblings.
+    CHECK(table_pids(read(dir.path / "children/101/index.html")) ==
+          std::vector<long>{100, 101, 103});
+    // The root, its parent and itself.
+    CHECK(table_pids(read(dir.path / "children/103/index.html")) ==
+          std::vector<long>{100, 101, 103});
+    CHECK(table_pids(read(dir.path / "children/102/index.html")) == std::vector<long>{100, 102});
+    CHECK(read(dir.path / "children/102/index.html").find("\"processes_total\":5") !=
+          std::string::npos);
+}
+
 TEST_CASE("render_run: a root without a dump is reported, children still render", "[report]")
 {
     TempDir dir;
