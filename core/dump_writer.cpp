@@ -9,6 +9,7 @@
 #include "live_bytes.h"
 #include "oom_watch.h"
 #include "plain_text.h"
+#include "python/gil.h"
 #include "python/python.h"
 #include "record.h"
 #include "sampler/time_sampler.h"
@@ -166,6 +167,10 @@ void write_meta(Out& out, bool final) noexcept
          format_seconds(buf, static_cast<uint64_t>(stats.sampler_cpu_seconds * 1e9)));
     meta(out, count, m::kTimeHz, format_u64(buf, settings().time_hz));
     meta(out, count, "time_reads_moved", format_u64(buf, stats.reads_moved));
+    // Whether the sampler knows who holds the GIL (python/gil.h): without it, threads taking
+    // turns at the GIL cost it more reads. The e2e suite checks it on every interpreter.
+    python::GilState gil{};
+    meta(out, count, "time_gil_known", python::read_gil(gil) ? "1" : "0");
     if (const char* stopped = sampler::stopped_reason()) {
         meta(out, count, "time_stopped_reason", stopped);
     }

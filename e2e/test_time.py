@@ -217,6 +217,9 @@ class TimeCases(RunTestCase):
         self.assertGreater(root["time_samples"], 2.0 * 50, root)
         self.assertGreaterEqual(root["time_failed_reads"], 0)
         self.assertLessEqual(root["time_failed_reads"], 0.01 * root["time_samples"], root)
+        # The GIL's holder is found in _PyRuntime (core/python/gil.h): on a new interpreter
+        # whose GIL state moved, threads taking turns at the GIL would cost the sampler more.
+        self.assertEqual(root["time_gil_known"], 1, root)
         # The sampler's own CPU: at most 1% of a core at the default rate with 8 threads. A cost
         # of the optimised build: a debug build (it counts coverage marks) is only bounded at 3%.
         # Measured on the 2-core VMs here: 2026-11, 8 runs, 3.11: median 0.81%, 0.65-1.06%.

@@ -72,6 +72,7 @@ make_process_entry(long pid, const Dump* dump, const std::string& status, const 
     j["cpu_seconds"] = number_or_null(dump, meta::kCpuSeconds);
     j["time_stopped_reason"] = string_or_null(dump, "time_stopped_reason");
     j["time_reads_moved"] = number_or_null(dump, "time_reads_moved");
+    j["time_gil_known"] = number_or_null(dump, "time_gil_known");
     // Debug builds of the core count named branches (`mark:<name>` meta keys): the e2e suite
     // asserts that the cases it targets were really reached.
     nlohmann::json marks = nlohmann::json::object();

@@ -4,6 +4,7 @@
 // of producing wrong stacks (or crashes) later.
 #include "failpoints.h"
 #include "frame_walk.h"
+#include "gil.h"
 #include "python.h"
 
 #include <atomic>
@@ -196,6 +197,9 @@ const char* check_layout() noexcept
     // the capture spot, not to the layout.
     if (mismatch == nullptr && !failpoint(Failpoint::StackCapture)) {
         mismatch = check_readers(tstate);
+    }
+    if (mismatch == nullptr) {
+        locate_gil(tstate);  // a hint for the sampler; none found changes nothing else
     }
     g_layout_checked.store(mismatch == nullptr, std::memory_order_release);
     return mismatch;

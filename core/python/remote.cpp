@@ -20,6 +20,7 @@
 // return -1.
 #include "failpoints.h"
 #include "frame_walk.h"
+#include "gil.h"
 #include "python.h"
 #include "sampler/thread_list_mark.h"
 
@@ -82,8 +83,20 @@ bool read_thread_list_words(const Layout& layout, uintptr_t interp, ThreadListWo
     unsigned char window[64];
     size_t count_at = layout.interp_threads_count - layout.interp_threads_head;
     if (layout.interp_threads_count <= layout.interp_threads_head ||
-        count_at + sizeof(long) > sizeof window ||
-        !safe_read(window, interp + layout.interp_threads_head, count_at + sizeof(long))) {
+        count_at + sizeof(long) > sizeof window) {
+        return false;
+    }
+    const uintptr_t head_at = interp + layout.interp_threads_head;
+    if (in_static_runtime(head_at, count_at + sizeof(long)) && head_at % sizeof(long) == 0 &&
+        count_at % sizeof(long) == 0) {
+        // The main interpreter lives inside _PyRuntime (3.11+), never unmapped: two loads
+        // instead of a system call at every tick.
+        out.head = __atomic_load_n(reinterpret_cast<const uintptr_t*>(head_at), __ATOMIC_RELAXED);
+        out.count =
+            __atomic_load_n(reinterpret_cast<const long*>(head_at + count_at), __ATOMIC_RELAXED);
+        return true;
+    }
+    if (!safe_read(window, head_at, count_at + sizeof(long))) {
         return false;
     }
     out.head = load_field<uintptr_t>(window, 0);
@@ -477,6 +490,50 @@ struct ThreadListMark {
 ThreadListMark g_listed{};  // the sampler thread alone lists
 bool g_listed_valid = false;
 
+// Walks the list from `tstate` to `stop_at` (0: its end), a ref per thread state in `out`.
+constexpr long kMetStop = 0;      // reached `stop_at`
+constexpr long kCut = 1;          // `max` refs written first
+constexpr long kWalkFailed = -1;  // a cycle, a freed thread state, one reused for something else
+long walk_thread_list(const Layout& layout,
+                      uintptr_t interp,
+                      uintptr_t tstate,
+                      uintptr_t stop_at,
+                      ThreadRef* out,
+                      size_t max,
+                      size_t& count) noexcept
+{
+    count = 0;
+    for (size_t steps = 0; tstate != stop_at; ++steps) {
+        if (tstate == 0) {
+            return kWalkFailed;  // the end of the list, and `stop_at` was not in it
+        }
+        if (count >= max) {
+            return kCut;
+        }
+        ThreadImage image;
+        if (steps >= kMaxThreads || !read_thread_image(layout, tstate, image) ||
+            load_field<uintptr_t>(image.bytes, layout.tstate_interp) != interp) {
+            return kWalkFailed;
+        }
+        for (size_t i = 0; i < count; ++i) {
+            if (out[i].tstate == tstate) {
+                return kWalkFailed;
+            }
+        }
+        ThreadRef& ref = out[count];
+        ref.tstate = tstate;
+        ref.native_tid = load_field<long>(image.bytes, layout.tstate_native_thread_id);
+        if (!top_frame_of(layout, tstate, image, ref.top_frame)) {
+            // Its C frame is unreadable (a thread that ended without Python knowing, its stack
+            // gone): the list itself is fine. Listed with no frame; reading its stack will say.
+            ref.top_frame = 0;
+        }
+        ++count;
+        tstate = load_field<uintptr_t>(image.bytes, layout.tstate_next);
+    }
+    return kMetStop;
+}
+
 }  // namespace
 
 bool thread_list_changed() noexcept
@@ -512,6 +569,26 @@ int thread_list_delta() noexcept
     return now.head != g_listed.head || now.count > g_listed.count ? 1 : 0;
 }
 
+long list_threads_since(ThreadRef* out, size_t max, uintptr_t stop_at) noexcept
+{
+    const Layout* layout = current_layout();
+    if (layout == nullptr || !g_listed_valid || g_listed.interp == 0 || stop_at == 0) {
+        return -1;
+    }
+    ThreadListWords threads{};
+    if (!read_thread_list_words(*layout, g_listed.interp, threads)) {
+        return -1;
+    }
+    size_t count = 0;
+    const long walked =
+        walk_thread_list(*layout, g_listed.interp, threads.head, stop_at, out, max, count);
+    if (walked != kMetStop) {
+        return -1;
+    }
+    g_listed = ThreadListMark{g_listed.interp, threads.head, threads.count};
+    return static_cast<long>(count);
+}
+
 long list_threads(ThreadRef* out, size_t max) noexcept
 {
     g_listed_valid = false;
@@ -533,32 +610,13 @@ long list_threads(ThreadRef* out, size_t max) noexcept
     if (!read_thread_list_words(*layout, interp, threads)) {
         return -1;
     }
-    uintptr_t tstate = threads.head;
     size_t count = 0;
-    for (size_t steps = 0; tstate != 0 && count < max; ++steps) {
-        ThreadImage image;
-        if (steps >= kMaxThreads || !read_thread_image(*layout, tstate, image) ||
-            load_field<uintptr_t>(image.bytes, layout->tstate_interp) != interp) {
-            return -1;  // a cycle, a freed thread state, or one reused for something else
-        }
-        for (size_t i = 0; i < count; ++i) {
-            if (out[i].tstate == tstate) {
-                return -1;
-            }
-        }
-        ThreadRef& ref = out[count];
-        ref.tstate = tstate;
-        ref.native_tid = load_field<long>(image.bytes, layout->tstate_native_thread_id);
-        if (!top_frame_of(*layout, tstate, image, ref.top_frame)) {
-            // Its C frame is unreadable (a thread that ended without Python knowing, its stack
-            // gone): the list itself is fine. Listed with no frame; reading its stack will say.
-            ref.top_frame = 0;
-        }
-        ++count;
-        tstate = load_field<uintptr_t>(image.bytes, layout->tstate_next);
+    const long walked = walk_thread_list(*layout, interp, threads.head, 0, out, max, count);
+    if (walked == kWalkFailed) {
+        return -1;
     }
     g_listed = ThreadListMark{interp, threads.head, threads.count};
-    g_listed_valid = tstate == 0;  // a list cut at `max` is listed again every time
+    g_listed_valid = walked == kMetStop;  // a list cut at `max` is listed again every time
     return static_cast<long>(count);
 }
 

@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include <dlfcn.h>
+#include <link.h>
 
 namespace sciagraph::core::python {
 namespace {
@@ -34,6 +35,20 @@ void lookup(Fn& out, const char* name) noexcept
 uintptr_t lookup_address(const char* name) noexcept
 {
     return reinterpret_cast<uintptr_t>(dlsym(RTLD_DEFAULT, name));
+}
+
+// The size of the object a dynamic symbol names at `address` (0: unknown). dladdr1 reads the
+// loaded objects' symbol tables in place: no allocation.
+size_t symbol_size(uintptr_t address) noexcept
+{
+    Dl_info info{};
+    void* entry = nullptr;
+    if (address == 0 ||
+        dladdr1(reinterpret_cast<void*>(address), &info, &entry, RTLD_DL_SYMENT) == 0 ||
+        entry == nullptr || info.dli_saddr != reinterpret_cast<void*>(address)) {
+        return 0;
+    }
+    return static_cast<const ElfW(Sym)*>(entry)->st_size;
 }
 
 // Each supported minor version: its table, and where it publishes offsets (3.13+).
@@ -109,6 +124,7 @@ bool resolve_symbols() noexcept
         return true;  // Python older than 3.11: version_supported() says so
     }
     g_symbols.runtime = lookup_address("_PyRuntime");
+    g_symbols.runtime_size = symbol_size(g_symbols.runtime);
     g_symbols.code_type = lookup_address("PyCode_Type");
     g_symbols.unicode_type = lookup_address("PyUnicode_Type");
     g_symbols.bytes_type = lookup_address("PyBytes_Type");

@@ -4,6 +4,7 @@
 
 #include "layout.h"
 
+#include <cstddef>
 #include <cstdint>
 
 namespace sciagraph::core::python {
@@ -12,6 +13,7 @@ struct Symbols {
     // Data
     const uint32_t* py_version = nullptr;  // Py_Version (3.11+)
     uintptr_t runtime = 0;                 // &_PyRuntime
+    size_t runtime_size = 0;               // its size (ELF symbol), 0 when unknown
     uintptr_t code_type = 0;               // &PyCode_Type
     uintptr_t unicode_type = 0;            // &PyUnicode_Type
     uintptr_t bytes_type = 0;              // &PyBytes_Type

@@ -2,6 +2,9 @@
 // python/python.h (defined in core/python/remote.cpp, next to list_threads).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+
 namespace sciagraph::core::python {
 
 // Whether the main interpreter's thread list may have gained or lost a thread since
@@ -16,5 +19,14 @@ bool thread_list_changed() noexcept;
 // read again; 1 anything else (a new thread state at the head, a thread begun, or cannot
 // tell): the list must be read again.
 int thread_list_delta() noexcept;
+
+// The thread states pushed at the head of the list since the last listing, down to (not
+// including) `stop_at`, a thread state that listing showed: CPython pushes new thread states at
+// the head, so with a thousand threads starting one by one each tick reads the new ones
+// rather than the thousand. Returns their count (refs in `out`, newest first) and marks the
+// list as listed; -1 when `stop_at` is not met within `max` (it left the list, or the walk
+// failed): the caller lists everything. Sampler thread only.
+struct ThreadRef;
+long list_threads_since(ThreadRef* out, size_t max, uintptr_t stop_at) noexcept;
 
 }  // namespace sciagraph::core::python

@@ -14,25 +14,26 @@
 namespace sciagraph::core::sampler {
 
 struct ThreadSlot {
-    int32_t tid;           // 0: free slot
-    uint32_t stack;        // cached StackId of the last full read; 0: none cached
-    uintptr_t tstate;      // PyThreadState the TID belonged to (0 for native threads)
-    uintptr_t top_frame;   // its top frame at the last full read
-    int64_t last_wall_ns;  // this thread's next sample is weighted from here
-    int64_t last_cpu_ns;   // its CPU clock at last_wall_ns (less the carried rest)
-    int64_t read_cpu_ns;   // its CPU clock when the cached stack was read
-    int64_t seen_cpu_ns;   // its CPU clock at its previous sample (did it run since?)
-    uint64_t seen_pass;    // the last pass (tick or native scan) that listed this thread
-    int64_t last_runq_ns;  // its run-queue delay at last_wall_ns (less the carried rest)
-    int64_t seen_runq_ns;  // its run-queue delay at its last schedstat read
-    int64_t runq_read_ns;  // when schedstat was last read
-    bool runq_known;       // schedstat was read once: the fields above hold values
-    bool runnable;         // it ran or waited for a core before its last schedstat read
-    uint8_t runq_backoff;  // reads found little run-queue time: skip this many ticks' reads
-    uint8_t runq_skipped;  // reads skipped since the last one
-    uint8_t idle_backoff;  // ticks skipped between reads of a thread whose CPU clock stood still
-    uint64_t read_tick;    // the tick that last read its CPU clock
-    uint64_t due_tick;     // the tick at which it is read next, unless the CPU ledger wakes it
+    int32_t tid;            // 0: free slot
+    uint32_t stack;         // cached StackId of the last full read; 0: none cached
+    uintptr_t tstate;       // PyThreadState the TID belonged to (0 for native threads)
+    uintptr_t top_frame;    // its top frame at the last full read
+    int64_t last_wall_ns;   // this thread's next sample is weighted from here
+    int64_t last_cpu_ns;    // its CPU clock at last_wall_ns (less the carried rest)
+    int64_t read_cpu_ns;    // its CPU clock when the cached stack was read
+    int64_t seen_cpu_ns;    // its CPU clock at its previous sample (did it run since?)
+    uint64_t seen_pass;     // the last pass (tick or native scan) that listed this thread
+    int64_t last_runq_ns;   // its run-queue delay at last_wall_ns (less the carried rest)
+    int64_t seen_runq_ns;   // its run-queue delay at its last schedstat read
+    int64_t runq_read_ns;   // when schedstat was last read
+    bool runq_known;        // schedstat was read once: the fields above hold values
+    bool runnable;          // it ran or waited for a core before its last schedstat read
+    uint8_t runq_backoff;   // reads found little run-queue time: skip this many ticks' reads
+    uint8_t runq_skipped;   // reads skipped since the last one
+    uint8_t idle_backoff;   // ticks skipped between reads of a thread whose CPU clock stood still
+    uint8_t quiet_backoff;  // the backoff it had before it last computed (see schedule_next_read)
+    uint64_t read_tick;     // the tick that last read its CPU clock
+    uint64_t due_tick;      // the tick at which it is read next, unless the CPU ledger wakes it
 };
 
 class ThreadTable {

@@ -294,9 +294,11 @@ const char* Ticker::sample_python(bool& unreadable) noexcept
     int list_delta = 0;
     if (ledger_on_ && backend_.thread_list_delta != nullptr) {
         list_delta = backend_.thread_list_delta();
-        // Ends too: a thread state freed while its thread lives on for a moment stays in the
-        // listing, and reading its stack would fail (counted against time profiling).
-        relist_ = relist_ || list_delta != 0;
+        // New thread states at the head: read those alone, unless the list was known stale
+        // already. Ends under the same head leave the listing by their TIDs (below, in
+        // settle_threads_that_ended); the head gone too wants a listing.
+        const bool partial = !relist_ && list_delta > 0 && list_new_threads();
+        relist_ = relist_ || (list_delta > 0 && !partial) || list_delta < -1;
     }
     ended_after_ns_ = list_delta < 0 ? previous_tick_ns_ : quiet_until_ns_;
     listing_fresh_ = must_list();
@@ -346,6 +348,9 @@ const char* Ticker::sample_python(bool& unreadable) noexcept
             }
         }
     }
+    if (const char* reason = read_gil_holders()) {
+        return reason;
+    }
     if (!skim && python_seen_ != python_threads_.size()) {
         // Some thread ended: a sweep of the table.
         python_threads_.evict_unseen(
@@ -371,8 +376,12 @@ const char* Ticker::sample_python(bool& unreadable) noexcept
 const char* Ticker::wake_quiet_threads(bool& rotated) noexcept
 {
     ++counters_.wakes;
+    // Under a GIL that changed hands since the last tick, the CPU a wake looks for is mostly
+    // the turns of threads that held it between two ticks: each stopped where it ran, and its
+    // next read charges its CPU there. A wake then reads a quarter as many.
     const uint64_t limit =
-        counters_.wake_reads + std::max<uint64_t>(kMaxWakeReads, listed_ / kWakeRoundTicks);
+        counters_.wake_reads + std::max<uint64_t>(kMaxWakeReads, listed_ / kWakeRoundTicks) /
+                                   (gil_switched_ ? kGilWakeShare : 1);
     // The longest quiet: the largest backoff, and among equals the one due first.
     std::sort(warm_, warm_ + warm_count_, [](const WarmThread& x, const WarmThread& y) {
         return x.backoff != y.backoff ? x.backoff > y.backoff : x.due_tick < y.due_tick;
@@ -396,6 +405,103 @@ const char* Ticker::wake_quiet_threads(bool& rotated) noexcept
         }
     }
     return nullptr;
+}
+
+// A listing that reads only what changed at the head of the list: the thread states new since
+// the last listing, and again those listed before their thread ran (their TID was not theirs
+// yet). The rest of the refs, and their schedules, stay. False: a full listing is needed.
+// Threads that start one by one (a pool of a thousand) cost a read each, once, instead of a
+// listing of all of them every few ticks; ends and other changes still list everything.
+bool Ticker::list_new_threads() noexcept
+{
+    if (backend_.list_threads_since == nullptr || listed_ == 0) {
+        return false;
+    }
+    long keep_from = 0;  // refs[keep_from, listed_) stay as they are
+    for (long i = 0; i < listed_; ++i) {
+        if (!tid_settled(memory_.refs[i])) {
+            keep_from = i + 1;
+        }
+    }
+    if (keep_from >= listed_) {
+        return false;  // nothing known to stop at: the walk would be a whole listing
+    }
+    // The new refs go after the old ones, then move to the front, where a listing puts them.
+    const long room = static_cast<long>(kMaxPythonThreads) - listed_;
+    const long added = backend_.list_threads_since(
+        memory_.refs + listed_, static_cast<size_t>(room), memory_.refs[keep_from].tstate);
+    if (added < 0) {
+        return false;
+    }
+    const long end = listed_ + added;
+    std::rotate(memory_.refs, memory_.refs + listed_, memory_.refs + end);
+    std::rotate(ref_due_, ref_due_ + listed_, ref_due_ + end);
+    std::rotate(ref_backoff_, ref_backoff_ + listed_, ref_backoff_ + end);
+    // [added new][keep_from unsettled][kept]: the unsettled ones were read again among the new.
+    std::move(memory_.refs + added + keep_from, memory_.refs + end, memory_.refs + added);
+    std::move(ref_due_ + added + keep_from, ref_due_ + end, ref_due_ + added);
+    std::move(ref_backoff_ + added + keep_from, ref_backoff_ + end, ref_backoff_ + added);
+    std::fill(ref_due_, ref_due_ + added, 0);  // every new thread is looked up once
+    std::fill(ref_backoff_, ref_backoff_ + added, 0);
+    listed_ = end - keep_from;
+    wake_cursor_ = 0;
+    ++counters_.partial_listings;
+    listing_floor_ns_ = last_listing_ns_;
+    last_listing_ns_ = backend_.now_ns();
+    return true;
+}
+
+// Whether the listed TID is the thread's own: it has one, and the thread was read under it.
+// 3.11 gives a thread state made by Thread.start() its creator's TID until the thread runs;
+// 3.12+ none.
+bool Ticker::tid_settled(const python::ThreadRef& ref) noexcept
+{
+    if (ref.native_tid <= 0 || ref.native_tid > 0x7fffffff) {
+        return false;
+    }
+    const ThreadSlot* slot = python_threads_.find(static_cast<int32_t>(ref.native_tid));
+    return slot != nullptr && slot->tstate == ref.tstate;
+}
+
+// Under a GIL, Python ran since the last tick in the thread that held it then (if it was held
+// or switched since) and in the one that holds it now, and in others only when it switched more
+// than once: read those two first, at the price of three loads, rather than leave the ledger
+// to find them (a wake read 33 threads on average to find one among 64 taking turns). Threads
+// the due pass read already are not read twice; one that waits with the GIL released, read by
+// its backoff, is not read for having been the last holder.
+const char* Ticker::read_gil_holders() noexcept
+{
+    python::GilState gil{};
+    if (backend_.gil_state == nullptr || !backend_.gil_state(gil)) {
+        return nullptr;
+    }
+    const bool switched = gil.switch_number != gil_switches_;
+    gil_switched_ = switched;
+    const uintptr_t before = gil_holder_;
+    gil_holder_ = gil.last_holder;
+    gil_switches_ = gil.switch_number;
+    const uintptr_t holders[2] = {gil.locked || switched ? gil.last_holder : 0,
+                                  switched && before != gil.last_holder ? before : 0};
+    for (const uintptr_t tstate : holders) {
+        const long index = tstate == 0 ? -1 : ref_of_tstate(tstate);
+        if (index < 0) {
+            continue;
+        }
+        if (const char* reason = sample_thread(memory_.refs[index], Pass::Held)) {
+            return reason;
+        }
+    }
+    return nullptr;
+}
+
+long Ticker::ref_of_tstate(uintptr_t tstate) const noexcept
+{
+    for (long i = 0; i < listed_; ++i) {
+        if (memory_.refs[i].tstate == tstate) {
+            return i;
+        }
+    }
+    return -1;
 }
 
 const char* Ticker::sample_thread(const python::ThreadRef& ref, Pass pass) noexcept
@@ -428,7 +534,8 @@ const char* Ticker::sample_thread(const python::ThreadRef& ref, Pass pass) noexc
     }
     const int64_t cpu = backend_.thread_cpu_ns(tid);
     ++counters_.cpu_reads;
-    counters_.wake_reads += pass != Pass::Due ? 1 : 0;
+    counters_.wake_reads += pass == Pass::Warm || pass == Pass::All ? 1 : 0;
+    counters_.gil_reads += pass == Pass::Held ? 1 : 0;
     if (cpu < 0) {
         if (slot != nullptr) {
             settle_ended(*slot);
@@ -584,7 +691,28 @@ void Ticker::settle_threads_that_ended() noexcept
             python_threads_.erase(slot);
         }
     }
-    relist_ = relist_ || found > 0;  // their entries stay listed until then
+    if (found == 0 || found == kMaxFound) {
+        relist_ = true;  // which ended is not known (its thread still leaving), or not all
+        return;
+    }
+    // Their entries leave the listing here rather than by a listing of all the others (with a
+    // thousand threads joined one by one, that was a listing every few ticks). A thread state
+    // unlinked while its thread is still there stays listed until its thread is gone: reading
+    // it finds it gone and lists again.
+    long kept = 0;
+    for (long i = 0; i < listed_; ++i) {
+        const long tid = memory_.refs[i].native_tid;
+        if (tid > 0 && tid <= 0x7fffffff &&
+            !std::binary_search(memory_.tids, memory_.tids + count, static_cast<int32_t>(tid))) {
+            continue;
+        }
+        memory_.refs[kept] = memory_.refs[i];
+        ref_due_[kept] = ref_due_[i];
+        ref_backoff_[kept] = ref_backoff_[i];
+        ++kept;
+    }
+    listed_ = kept;
+    wake_cursor_ = 0;
 }
 
 // A quiet thread active in the last kWarmBackoff ticks: a wake reads it first.
@@ -603,12 +731,22 @@ void Ticker::schedule_next_read(ThreadSlot& slot, bool moved, bool due) noexcept
     if (!moved && !due) {
         return;  // a wake that found it still quiet: its schedule stays that of its last move
     }
+    // A thread that computed is read at the next tick (its stack, where it stopped, is read
+    // afresh then: see stack_of). When that read finds it quiet again, it takes up the backoff
+    // it had before: a thread computing in short turns between long waits (threads taking turns
+    // at the GIL, each a few intervals in 64) would otherwise be read 1, 3, 7... ticks after
+    // every turn, 6 reads a turn where 1 tells as much. The ledger and the GIL's holder find its
+    // next turn.
     if (moved) {
+        slot.quiet_backoff = std::max(slot.quiet_backoff, slot.idle_backoff);
         slot.idle_backoff = 0;
+    } else if (slot.idle_backoff == 0 && slot.quiet_backoff > 0) {
+        slot.idle_backoff = slot.quiet_backoff;
     } else {
         slot.idle_backoff = slot.idle_backoff >= kMaxIdleBackoff / 2
                                 ? kMaxIdleBackoff
                                 : static_cast<uint8_t>(slot.idle_backoff * 2 + 1);
+        slot.quiet_backoff = slot.idle_backoff;
     }
     slot.due_tick = tick_ + 1 + (ledger_on_ ? slot.idle_backoff : 0);
 }

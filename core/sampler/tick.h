@@ -7,6 +7,7 @@
 #pragma once
 
 #include "charge.h"
+#include "python/gil.h"
 #include "python/python.h"
 #include "stack_table.h"
 #include "thread_table.h"
@@ -38,23 +39,30 @@ struct Backend {
     // With the ledger: the thread list's change since the last listing, as
     // python::thread_list_delta tells it (-1: threads ended). nullptr: thread_list_changed.
     int (*thread_list_delta)() = nullptr;
+    // The thread states new since the last listing, down to `stop_at` (see
+    // python::list_threads_since); -1: list them all. nullptr: every listing reads them all.
+    long (*list_threads_since)(python::ThreadRef* out, size_t max, uintptr_t stop_at) = nullptr;
+    // The GIL's holder (python::read_gil): false when unknown. nullptr: not asked.
+    bool (*gil_state)(python::GilState& out) = nullptr;
 };
 
 // Counters the tick keeps; the sampler publishes them as Stats.
 struct TickCounters {
-    uint64_t samples = 0;          // Python thread samples charged (cached stacks included)
-    uint64_t failed_reads = 0;     // samples charged to [unreadable stack] after a retry
-    uint64_t read_attempts = 0;    // stack reads, retries included
-    uint64_t failed_attempts = 0;  // of which failed (torn, unreadable, thread gone)
-    uint64_t cached = 0;           // samples that reused a cached stack
-    uint64_t native_charges = 0;   // [native thread] charges with CPU
-    uint64_t dropped_threads = 0;  // threads skipped because a table was full
-    uint64_t listings = 0;         // Python thread lists read
-    uint64_t run_queue_reads = 0;  // schedstat reads (threads that ran or were runnable)
-    uint64_t cpu_reads = 0;        // thread CPU clocks read
-    uint64_t wakes = 0;            // ticks whose ledger made quiet threads be read early
-    uint64_t wake_reads = 0;       // quiet threads read by wakes
-    uint64_t stack_reads = 0;      // full stack reads (a cached stack is not one)
+    uint64_t samples = 0;           // Python thread samples charged (cached stacks included)
+    uint64_t failed_reads = 0;      // samples charged to [unreadable stack] after a retry
+    uint64_t read_attempts = 0;     // stack reads, retries included
+    uint64_t failed_attempts = 0;   // of which failed (torn, unreadable, thread gone)
+    uint64_t cached = 0;            // samples that reused a cached stack
+    uint64_t native_charges = 0;    // [native thread] charges with CPU
+    uint64_t dropped_threads = 0;   // threads skipped because a table was full
+    uint64_t listings = 0;          // Python thread lists read
+    uint64_t partial_listings = 0;  // of which only the new thread states at the head
+    uint64_t run_queue_reads = 0;   // schedstat reads (threads that ran or were runnable)
+    uint64_t cpu_reads = 0;         // thread CPU clocks read
+    uint64_t wakes = 0;             // ticks whose ledger made quiet threads be read early
+    uint64_t wake_reads = 0;        // quiet threads read by wakes
+    uint64_t stack_reads = 0;       // full stack reads (a cached stack is not one)
+    uint64_t gil_reads = 0;         // threads read because they held the GIL since the last tick
 };
 
 // What made time profiling stop; static strings (they go into the dump as they are). Arrays,
@@ -99,6 +107,7 @@ public:
     static constexpr size_t kMaxHotNatives = 64;
     static constexpr uint64_t kMaxWakeReads = 16;  // a tick, or a 32nd of the list if more
     static constexpr long kWakeRoundTicks = 32;
+    static constexpr uint64_t kGilWakeShare = 4;  // see wake_quiet_threads
     // Run-queue reads back off for a thread whose reads find under 1/16 of the time since the
     // previous read spent waiting for a core (see note_run_queue).
     static constexpr int64_t kQuietRunQueueShare = 16;
@@ -138,7 +147,8 @@ public:
                    int64_t start_ns) noexcept;
 
 private:
-    enum class Pass { Due, Warm, All };  // which quiet threads a pass over the list reads
+    // Which quiet threads a pass over the list reads; Held: those that held the GIL lately.
+    enum class Pass { Due, Warm, All, Held };
 
     const char* sample_python(bool& unreadable) noexcept;
     const char* python_pass(Pass pass) noexcept;
@@ -183,6 +193,10 @@ private:
     bool must_list() const noexcept;
     const char* sample_native() noexcept;
     const char* wake_quiet_threads(bool& rotated) noexcept;
+    const char* read_gil_holders() noexcept;
+    bool list_new_threads() noexcept;
+    bool tid_settled(const python::ThreadRef& ref) noexcept;
+    long ref_of_tstate(uintptr_t tstate) const noexcept;
     void settle_threads_that_ended() noexcept;
     bool adopt_native(ThreadSlot& slot) noexcept;
     const char* note_read(bool failed) noexcept;
@@ -254,6 +268,10 @@ private:
     long last_task_count_ = 0;       // tasks at the last native scan
     unsigned moved_this_tick_ = 0;   // threads read this tick whose CPU clock moved
     unsigned unstarted_listed_ = 0;  // thread states listed without a TID of their own
+    // The GIL as the last tick saw it (read_gil_holders).
+    uintptr_t gil_holder_ = 0;
+    uint64_t gil_switches_ = 0;
+    bool gil_switched_ = false;  // it changed hands since the last tick
 };
 
 }  // namespace sciagraph::core::sampler

@@ -176,7 +176,9 @@ const Backend kBackend{python_readable,
                        nullptr,
                        python::thread_list_changed,
                        process_cpu_of,
-                       python::thread_list_delta};
+                       python::thread_list_delta,
+                       python::list_threads_since,
+                       python::read_gil};
 
 void stop_time_profiling(const char* reason) noexcept
 {

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <vector>
@@ -22,6 +23,8 @@ struct FakeThread {
     uint32_t code = 1;      // its (one-frame) stack: code id and line
     int failing_reads = 0;  // the next reads that fail
     int64_t runq_ns = 0;    // time waiting on a run queue, as schedstat reports it
+    uint64_t created = 0;   // the newest is at the head of a creation-ordered list
+    long listed_tid = 0;    // the TID its thread state shows (0: its own)
 };
 
 struct Charged {
@@ -43,19 +46,45 @@ struct FakeState {
     int64_t ended_cpu = 0;  // CPU of threads that ended: the process clock still counts it
     bool listed_once = false;
     std::set<int32_t> listed_python;  // Python threads at the last listing
+    bool creation_order = false;      // list newest first, as CPython does
+    uint64_t created = 0;
+    int64_t listed_states = 0;  // thread states read by listings
+    bool gil_known = false;     // read_gil found the GIL
+    python::GilState gil{};
 };
 FakeState* g_fake = nullptr;
 
 constexpr StackId kPseudoBase = 1000;
 
+// The Python threads as the interpreter lists them: by TID, or newest first.
+std::vector<python::ThreadRef> fake_thread_list()
+{
+    std::vector<std::pair<uint64_t, python::ThreadRef>> listed;
+    for (const auto& [tid, thread] : g_fake->threads) {
+        if (thread.python) {
+            const long shown = thread.listed_tid != 0 ? thread.listed_tid : tid;
+            listed.push_back({g_fake->creation_order ? ~thread.created : listed.size(),
+                              python::ThreadRef{thread.tstate, shown, thread.top_frame}});
+        }
+    }
+    std::stable_sort(listed.begin(), listed.end(),
+                     [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::vector<python::ThreadRef> refs;
+    for (const auto& entry : listed) {
+        refs.push_back(entry.second);
+    }
+    return refs;
+}
+
 long fake_list_threads(python::ThreadRef* out, size_t max)
 {
     size_t n = 0;
-    for (const auto& [tid, thread] : g_fake->threads) {
-        if (thread.python && n < max) {
-            out[n++] = python::ThreadRef{thread.tstate, tid, thread.top_frame};
+    for (const python::ThreadRef& ref : fake_thread_list()) {
+        if (n < max) {
+            out[n++] = ref;
         }
     }
+    g_fake->listed_states += static_cast<int64_t>(n);
     g_fake->listed_once = true;
     g_fake->listed_python.clear();
     for (size_t i = 0; i < n; ++i) {
@@ -87,6 +116,25 @@ int fake_list_delta()
         return -1;
     }
     return 0;
+}
+
+long fake_list_threads_since(python::ThreadRef* out, size_t max, uintptr_t stop_at)
+{
+    size_t n = 0;
+    for (const python::ThreadRef& ref : fake_thread_list()) {
+        if (ref.tstate == stop_at) {
+            for (size_t i = 0; i < n; ++i) {
+                g_fake->listed_python.insert(static_cast<int32_t>(out[i].native_tid));
+            }
+            return static_cast<long>(n);
+        }
+        if (n == max) {
+            return -1;
+        }
+        ++g_fake->listed_states;
+        out[n++] = ref;
+    }
+    return -1;
 }
 
 long fake_read(const python::ThreadRef& ref, python::RawFrame* out, size_t)
@@ -163,12 +211,19 @@ int64_t fake_process_cpu()
     return total;
 }
 
+bool fake_gil(python::GilState& out)
+{
+    out = g_fake->gil;
+    return g_fake->gil_known;
+}
+
 // The backend with a process CPU clock: the CPU ledger is on.
 Backend ledger_backend()
 {
     Backend backend = kFakeBackend;
     backend.process_cpu_ns = fake_process_cpu;
     backend.thread_list_delta = fake_list_delta;
+    backend.gil_state = fake_gil;
     return backend;
 }
 
@@ -191,10 +246,21 @@ struct World {
     FakeThread& python_thread(int32_t tid, uintptr_t top_frame = 0x1000, uint32_t code = 1)
     {
         FakeThread& thread = state.threads[tid];
+        thread.created = ++state.created;
         thread.tstate = 0x7000 + static_cast<uintptr_t>(tid);
         thread.top_frame = top_frame;
         thread.code = code;
         return thread;
+    }
+
+    // The GIL changes hands (to a thread that takes it for the first time, or back).
+    void take_gil(int32_t tid)
+    {
+        state.gil_known = true;
+        const uintptr_t tstate = state.threads.at(tid).tstate;
+        state.gil.switch_number += state.gil.last_holder != tstate ? 1 : 0;
+        state.gil.last_holder = tstate;
+        state.gil.locked = true;
     }
 
     // Advances time by one tick; `busy` threads use all of it as CPU.
@@ -856,4 +922,149 @@ TEST_CASE("ledger: a thread listed late is not charged twice", "[sampler]")
     }
     CHECK(cpu_us == 40 * 10'000);
     CHECK(world.charged(2).cpu_us + world.pseudo(PseudoFrame::NativeThread).cpu_us == 40 * 10'000);
+}
+
+TEST_CASE("ledger: with the GIL's holder known, 64 threads taking turns cost a few reads a tick",
+          "[sampler]")
+{
+    World world(true);
+    for (int32_t tid = 1; tid <= 64; ++tid) {
+        world.python_thread(tid, 0x1000 * static_cast<uintptr_t>(tid), 1 + tid % 8);
+    }
+    constexpr int kTicks = 3200;
+    int64_t reads_after_warmup = 0;
+    uint64_t stack_reads_after_warmup = 0;
+    for (int i = 0; i < kTicks; ++i) {
+        if (i == 640) {
+            reads_after_warmup = world.state.cpu_reads;
+            stack_reads_after_warmup = world.ticker.counters().stack_reads;
+        }
+        // One thread holds the GIL per interval, in turn, and still holds it at the tick.
+        const auto holder = static_cast<int32_t>(1 + i % 64);
+        world.take_gil(holder);
+        REQUIRE(world.tick({holder}) == nullptr);
+    }
+    const double per_tick =
+        static_cast<double>(world.state.cpu_reads - reads_after_warmup) / (kTicks - 640);
+    // The holder, the one before it, the sampler's own clock; a quiet thread now and then.
+    CHECK(per_tick < 4);
+    CHECK(world.ticker.counters().wakes < kTicks / 100);
+    const double stack_reads_per_tick =
+        static_cast<double>(world.ticker.counters().stack_reads - stack_reads_after_warmup) /
+        (kTicks - 640);
+    CHECK(stack_reads_per_tick < 2.5);
+    world.ticker.final_tick();
+    // Every interval's CPU on the stack of the thread that held the GIL in it.
+    for (uint32_t code = 1; code <= 8; ++code) {
+        CHECK(world.charged(code).cpu_us == 8ull * kTicks / 64 * 10'000);
+        CHECK(world.charged(code).cpu_us + world.charged(code).wait_us == 8ull * kTicks * 10'000);
+    }
+}
+
+TEST_CASE("ledger: a thread that last held the GIL and now sleeps is not read every tick",
+          "[sampler]")
+{
+    World world(true);
+    world.python_thread(1, 0x1000, 1);
+    world.take_gil(1);
+    world.state.gil.locked = false;  // it released the GIL to sleep, and nobody took it
+    for (int i = 0; i < 1000; ++i) {
+        REQUIRE(world.tick() == nullptr);
+    }
+    // Its own backoff alone: 1, 3, 7... up to 256 ticks apart.
+    CHECK(world.ticker.counters().gil_reads == 0);
+    CHECK(world.state.cpu_reads < 1000 + 20);  // the sampler's own clock every tick
+}
+
+TEST_CASE("ledger: threads starting one by one are listed as they come, not all every time",
+          "[sampler]")
+{
+    World world(true);
+    world.state.creation_order = true;
+    Backend backend = ledger_backend();
+    backend.list_threads_since = fake_list_threads_since;
+    world.ticker.init_with(backend,
+                           {world.python_slots.data(), world.native_slots.data(), world.refs.data(),
+                            world.tids.data(), world.frames.data()},
+                           kSamplerTid, world.state.now);
+    world.python_thread(1, 0x1000, 1);  // the main thread, starting the others
+    for (int32_t tid = 100; tid < 1100; ++tid) {
+        world.python_thread(tid, 0x2000, 2);
+        REQUIRE(world.tick({1}) == nullptr);
+    }
+    for (int i = 0; i < 100; ++i) {
+        REQUIRE(world.tick({1}) == nullptr);
+    }
+    // About one read per new thread state, and the periodic whole listings (one per 250
+    // ticks at the end, more often while the list was short).
+    CHECK(world.ticker.counters().partial_listings > 900);
+    CHECK(world.state.listed_states < 1100 + 6000);
+    world.ticker.final_tick();
+    // Each thread waited from the tick it was first seen at, give or take the interval it
+    // was started in; nothing is lost.
+    CHECK(world.charged(1).cpu_us == 1100 * 10'000);
+    const uint64_t intervals = world.charged(2).wait_us / 10'000;
+    CHECK(intervals >= 1000ull * 100 + 1000ull * 999 / 2);
+    CHECK(intervals <= 1000ull * 100 + 1000ull * 1001 / 2);
+}
+
+TEST_CASE("ledger: a thread listed before it ran is read again until its TID is its own",
+          "[sampler]")
+{
+    World world(true);
+    world.state.creation_order = true;
+    Backend backend = ledger_backend();
+    backend.list_threads_since = fake_list_threads_since;
+    world.ticker.init_with(backend,
+                           {world.python_slots.data(), world.native_slots.data(), world.refs.data(),
+                            world.tids.data(), world.frames.data()},
+                           kSamplerTid, world.state.now);
+    world.python_thread(1, 0x1000, 1);
+    world.python_thread(2, 0x2000, 2);
+    for (int i = 0; i < 50; ++i) {
+        world.tick({1});
+    }
+    // 3.11: the new thread state shows its creator's TID, and no frame, until its thread runs.
+    FakeThread& started = world.python_thread(3, 0, 3);
+    started.listed_tid = 1;
+    for (int i = 0; i < 5; ++i) {
+        world.tick({1});
+    }
+    started.listed_tid = 0;  // it runs
+    started.top_frame = 0x3000;
+    for (int i = 0; i < 20; ++i) {
+        world.tick({1, 3});
+    }
+    CHECK(world.charged(3).cpu_us >= 19 * 10'000);
+    CHECK(world.charged(1).cpu_us == 75 * 10'000);
+}
+
+TEST_CASE("ledger: threads ending one by one leave the listing without listing the others",
+          "[sampler]")
+{
+    World world(true);
+    world.state.creation_order = true;
+    world.python_thread(1, 0x1000, 1);
+    for (int32_t tid = 100; tid < 1100; ++tid) {
+        world.python_thread(tid, 0x2000, 2);
+    }
+    for (int i = 0; i < 300; ++i) {
+        REQUIRE(world.tick({1}) == nullptr);
+    }
+    const int64_t listed_before = world.state.listed_states;
+    const uint64_t full_before = world.ticker.counters().listings;
+    for (int32_t tid = 100; tid < 1100; ++tid) {
+        world.state.now += kTick;
+        world.state.threads[1].cpu_ns += kTick;
+        world.end_thread(tid);  // joined at the end of the interval
+        REQUIRE(world.ticker.tick() == nullptr);
+    }
+    // The periodic listing (every 250 ticks at most) and not one per few ticks of the join.
+    CHECK(world.ticker.counters().listings - full_before <= 1000 / 10 / 4 + 4);
+    CHECK(world.state.listed_states - listed_before < 20'000);
+    world.ticker.final_tick();
+    // Each waited until the tick before its end.
+    const uint64_t intervals = world.charged(2).wait_us / 10'000;
+    CHECK(intervals == 1000ull * 300 + 1000ull * 999 / 2);
+    CHECK(world.charged(1).cpu_us == 1300 * 10'000);
 }
