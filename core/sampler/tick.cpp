@@ -252,7 +252,7 @@ unsigned Ticker::ledger_period() const noexcept
 unsigned Ticker::listing_period() const noexcept
 {
     const auto by_count = static_cast<unsigned>(listed_ / kThreadsPerListingTick);
-    return ledger_on_ ? std::max(kTicksPerListing, by_count) : kTicksPerListing;
+    return ledger_on_ ? std::max(kLedgerTicksPerListing, by_count) : kTicksPerListing;
 }
 
 unsigned Ticker::scan_period() const noexcept

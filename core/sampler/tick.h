@@ -83,11 +83,16 @@ public:
     // running code creates threads) when the list's head or count changed, after a thread
     // vanished or a stack read failed, and at least every kTicksPerListing ticks (a thread
     // state unlinked from the middle of the list). Listing costs a read per thread state; a
-    // job whose threads all wait, or run without starting threads, skips it. With many threads
-    // the periodic listing and native scan come rarer, one tick in a quarter (an eighth) of
-    // the count: their cost per second stays that of a few dozen threads.
+    // job whose threads all wait, or run without starting threads, skips it. With the CPU
+    // ledger, the list's changes are told at every tick (thread_list_delta) and new thread
+    // states and ends are handled without a listing: the periodic one is a safety net (a
+    // thread state made and unlinked by C code, a subinterpreter), once a second or once per
+    // tick per thread listed, whichever is rarer: 64 threads listed every 16 ticks were 28% of
+    // the reads of a job whose 64 threads take turns at the GIL. The native scan comes one tick
+    // in an eighth of the task count.
     static constexpr unsigned kTicksPerListing = 10;
-    static constexpr unsigned kThreadsPerListingTick = 4;
+    static constexpr unsigned kLedgerTicksPerListing = 100;
+    static constexpr unsigned kThreadsPerListingTick = 1;
     static constexpr unsigned kTasksPerScanTick = 8;
     static constexpr long kListedPerListingGap = 64;
     static constexpr long kTasksPerLedgerTick = 32;
