@@ -181,6 +181,29 @@ class TimeCases(RunTestCase):
         self.check_category(wait, cpu, lambda f: value_under_line(f, name, 22),
                             float(match.group(3)), "parent waiting in join()")
 
+    def test_children_within_and_past_the_sampler_grace(self):
+        # A child of the job reads nothing for 50 ms (core/sampler/time_sampler.cpp): one that
+        # ends before still has its final profile, and one that lives on loses none of its time.
+        name = "time_short_children.py"
+        harness.assert_line_is(program(name), 16, "# GRACE_CHILD_WORK")
+        result = self.profile(name)
+        match = re.search(r"short (\d+)\nrunqueue ([\d.e-]+)\nchild (\d+) exit 0",
+                          result.stdout_text)
+        self.assertIsNotNone(match, result.describe())
+        processes = {p["pid"]: p for p in result.summary()["processes"]}
+        short = processes[int(match.group(1))]
+        self.assertTrue(short["final"], short)
+        self.assertEqual(short["ended"], "exit", short)
+        self.assertIsNone(short["time_stopped_reason"], short)
+        child_cpu, child_wait = self.times(result, int(match.group(3)))
+        self.check_computing(child_cpu, value_at_line(child_cpu, name, 16), 0.3,
+                             float(match.group(2)), "CPU of a fork child, its grace included")
+        runqueue = float(match.group(2))
+        self.assertLess(value_at_line(child_wait, name, 16),
+                        (OTHER_CATEGORY_LIMIT * 0.3 + runqueue) * US,
+                        "the child's computing counted as waiting\n"
+                        + harness.describe_folded(child_wait))
+
     def test_one_thread_among_a_thousand_waiting(self):
         name = "time_among_many.py"
         harness.assert_line_is(program(name), 18, "# IDLE")

@@ -16,6 +16,7 @@
 #include "python/python.h"
 #include "recursion_guard.h"
 #include "schedstat.h"
+#include "settings.h"
 #include "stack_table.h"
 #include "task_list.h"
 #include "thread_list_mark.h"
@@ -49,6 +50,14 @@ constexpr size_t kStackBytes = size_t{1} << 20;  // the dump writer runs on this
 constexpr int64_t kJoinWaitNs = 200'000'000;     // stop() never delays the job's exit longer
 constexpr int64_t kMaxIdleIntervalNs = 100'000'000;
 constexpr uint64_t kMinFailuresToJudge = 5;  // stop()'s judgement of a short run
+// A child of the job (exec'd or forked) reads nothing for its first 50 ms: most children of a
+// job that starts many (subprocess per item, pools that replace workers) end before then, and a
+// thread that has read nothing can be left to end alone at exit. The first tick after it charges
+// the time since the start, as every first tick does: nothing is lost, it lands on one stack.
+constexpr int64_t kChildGraceNs = 50'000'000;
+
+// The thread's phase while a grace is on: stop() and the thread's end of grace race for it.
+enum Phase : int { kInGrace, kTicking, kLeftInGrace };
 
 struct State {
     Settings settings{};
@@ -73,6 +82,8 @@ struct State {
     std::atomic<int64_t> end_ns{0};  // 0 while running
     Ticker ticker;                   // touched by the sampler thread alone
     bool ticker_ready = false;
+    int64_t grace_ns = 0;  // kChildGraceNs in a child of the job
+    std::atomic<int> phase{kTicking};
 };
 State g_state;
 
@@ -260,13 +271,29 @@ private:
     int64_t last_leader_cpu_ = -2;
 };
 
+// Sleeps out the process's grace. False: stopped first (by stop(), which no longer waits for
+// this thread, or by pause_for_fork()); nothing was read, the thread just ends.
+bool wait_out_grace() noexcept
+{
+    if (g_state.phase.load(std::memory_order_acquire) != kInGrace) {
+        return true;
+    }
+    sleep_until(g_state.start_ns.load(std::memory_order_relaxed) + g_state.grace_ns);
+    int expected = kInGrace;
+    return g_state.stop_word.load(std::memory_order_acquire) == 0 &&
+           g_state.phase.compare_exchange_strong(expected, kTicking, std::memory_order_acq_rel);
+}
+
 void run_loop() noexcept
 {
     const auto own_tid = static_cast<int32_t>(gettid());
+    const bool resumed = g_state.paused.exchange(false);
+    if (!wait_out_grace()) {
+        return;
+    }
     // A thread resumed after a fork starts its ticks now: the pause is not charged to anyone.
-    const int64_t start = g_state.paused.exchange(false)
-                              ? monotonic_ns()
-                              : g_state.start_ns.load(std::memory_order_relaxed);
+    const int64_t start =
+        resumed ? monotonic_ns() : g_state.start_ns.load(std::memory_order_relaxed);
     if (g_state.sampling.load(std::memory_order_relaxed)) {
         if (g_state.ticker_ready) {
             g_state.ticker.reset(own_tid, start);
@@ -371,6 +398,7 @@ bool start_thread(bool resuming = false) noexcept
         g_state.start_ns.store(monotonic_ns(), std::memory_order_relaxed);
     }
     g_state.end_ns.store(0, std::memory_order_relaxed);
+    g_state.phase.store(g_state.grace_ns > 0 ? kInGrace : kTicking, std::memory_order_relaxed);
     if (failpoint(Failpoint::SamplerStart)) {
         stop_time_profiling(kCannotStart);  // as pthread_create failing (EAGAIN) would
         return false;
@@ -408,6 +436,8 @@ bool start(const Settings& settings) noexcept
     }
     g_state.settings = settings;
     g_state.configured = true;
+    const long launcher = core::settings().launcher_pid;
+    g_state.grace_ns = launcher != 0 && getppid() != launcher ? kChildGraceNs : 0;
     g_state.sampling.store(settings.sample_time && settings.hz > 0 &&
                                g_state.stopped_reason.load() == nullptr,
                            std::memory_order_relaxed);
@@ -432,6 +462,22 @@ bool stop_and_join() noexcept
     g_state.thread_started = false;
     return true;
 }
+
+// A thread still in its grace has read nothing and has nothing to charge: told to stop, it ends
+// by itself, and the exit does not wait for a busy machine to schedule it (0.2-3 ms a child).
+bool leave_in_grace() noexcept
+{
+    int expected = kInGrace;
+    if (!g_state.phase.compare_exchange_strong(expected, kLeftInGrace, std::memory_order_acq_rel)) {
+        return false;
+    }
+    g_state.stop_word.store(1, std::memory_order_release);
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&g_state.stop_word),
+            FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, nullptr, nullptr, 0);
+    pthread_detach(g_state.thread);
+    g_state.thread_started = false;
+    return true;
+}
 }  // namespace
 
 void stop() noexcept
@@ -442,7 +488,9 @@ void stop() noexcept
     }
     g_state.end_ns.store(monotonic_ns(), std::memory_order_relaxed);
     // A thread stuck past the deadline is left behind: the process is exiting.
-    stop_and_join();
+    if (!leave_in_grace()) {
+        stop_and_join();
+    }
 
     // A short job may end before the failure-rate rule was judged: say it now, with the
     // whole run's numbers, so the dump and stderr tell why the time profile is unreadable.
@@ -509,6 +557,7 @@ void restart_in_child() noexcept
     if (!g_state.configured) {
         return;
     }
+    g_state.grace_ns = kChildGraceNs;
     // A parent whose time profiling stopped passes that on (same tables, same failures); the
     // thread still runs in the child to persist its memory profile.
     g_state.sampling.store(g_state.settings.sample_time && g_state.settings.hz > 0 &&
