@@ -294,6 +294,29 @@ StackId intern_stack(const python::RawFrame* leaf_first, size_t count, PseudoFra
     return parent;
 }
 
+StackId intern_below(StackId parent,
+                     const python::RawFrame* leaf_first,
+                     size_t count,
+                     StackId* nodes,
+                     size_t room) noexcept
+{
+    if (!g_tables.ready) {
+        return 0;
+    }
+    SpinLockGuard guard(g_tables.lock);
+    for (size_t i = count, level = 0; i-- > 0; ++level) {
+        uint32_t frame = intern_frame(leaf_first[i].code, leaf_first[i].line, 0);
+        parent = frame != 0 ? intern_node(parent, frame) : 0;
+        if (parent == 0) {
+            return 0;
+        }
+        if (level < room) {
+            nodes[level] = parent;
+        }
+    }
+    return parent;
+}
+
 StackId intern_pseudo(PseudoFrame frame) noexcept
 {
     return intern_stack(nullptr, 0, frame);

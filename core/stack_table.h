@@ -28,6 +28,14 @@ enum class PseudoFrame : uint32_t {
 // pseudo-frame placed at the root. Returns 0 when the table is full (the caller disables).
 StackId intern_stack(const python::RawFrame* leaf_first, size_t count, PseudoFrame root) noexcept;
 StackId intern_pseudo(PseudoFrame frame) noexcept;
+// Interns leaf_first[0..count) below `parent` (an id this table gave, 0: the root), and writes
+// the node of each level, root-most first, to nodes[0..room): for a caller that knows its
+// stack's first levels are interned at `parent` already (core/tracker.cpp). 0 when full.
+StackId intern_below(StackId parent,
+                     const python::RawFrame* leaf_first,
+                     size_t count,
+                     StackId* nodes,
+                     size_t room) noexcept;
 
 // Live sampled bytes per stack; called on sampled allocations and frees.
 void stack_add_live(StackId stack, int64_t bytes) noexcept;

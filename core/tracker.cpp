@@ -32,18 +32,42 @@ std::atomic<bool> g_active{false};
 std::atomic<uint64_t> g_samples{0};
 std::atomic<bool> g_finished{false};
 
+// What the calling thread captured and interned last: the capture's memo and, level by level,
+// the stack table's node for it (nodes[k] for memo level k). Levels the capture finds unchanged
+// need neither the code cache nor the table's lock; a stack unchanged to its leaf (a loop
+// allocating from one line) is its last id. Plain old data in initial-exec TLS.
+struct LastStack {
+    python::CaptureMemo memo;
+    StackId nodes[python::CaptureMemo::kLevels];
+};
+[[gnu::tls_model("initial-exec")]] thread_local LastStack t_last{};
+
 // The stack of the calling thread, interned; a pseudo-frame when it has no Python frames.
 StackId current_stack() noexcept
 {
     python::RawFrame frames[kMaxDepth];
+    LastStack& last = t_last;
     size_t count = 0;
+    size_t unchanged = 0;
     if (python::layout_checked()) {
-        count = python::capture_current_thread(frames, kMaxDepth);
+        count = python::capture_current_thread(frames, kMaxDepth, last.memo, unchanged);
     }
     if (count == 0) {
         return intern_pseudo(PseudoFrame::NoPythonFrame);
     }
-    return intern_stack(frames, count, count == kMaxDepth ? PseudoFrame::Truncated : PseudoFrame{});
+    if (count == kMaxDepth) {  // the capture kept no memo
+        return intern_stack(frames, count, PseudoFrame::Truncated);
+    }
+    StackId parent = unchanged > 0 ? last.nodes[unchanged - 1] : 0;
+    if (unchanged == count) {
+        return parent;
+    }
+    StackId stack = intern_below(parent, frames, count - unchanged, last.nodes + unchanged,
+                                 python::CaptureMemo::kLevels - unchanged);
+    if (stack == 0) {
+        last.memo.depth = 0;  // its levels have no nodes
+    }
+    return stack;
 }
 
 void record_sample(void* ptr, uint64_t weight) noexcept

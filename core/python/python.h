@@ -63,6 +63,30 @@ bool layout_checked() noexcept;  // check_layout() passed in this process (or it
 // the code cache has its own lock. Never allocates through malloc; never calls Python.
 size_t capture_current_thread(RawFrame* out, size_t max) noexcept;
 
+// A thread's previous capture, root first: each level's code object (the code cache's key) and
+// instruction, and the frame they gave. Consecutive allocations of a thread mostly share their
+// stack's first levels (a loop allocating from one line: all of them), and a level whose code
+// and instruction have not changed needs neither the code cache nor the line table. Plain old
+// data, zero-initialised: for initial-exec TLS.
+struct CaptureMemo {
+    static constexpr size_t kLevels = 64;
+    struct Level {
+        uintptr_t code, qualname, filename, linetable;
+        int64_t offset;
+        int32_t first_line;
+        RawFrame frame;
+    };
+    Level levels[kLevels];
+    size_t depth;  // levels valid
+};
+
+// capture_current_thread, comparing with and then updating `memo` (the calling thread's own).
+// `unchanged` gets how many root-side frames equal the memo's levels as they were: a caller
+// that keeps something per level (the stack table's nodes) keeps those. A capture of `max`
+// frames, or one cut short by a bad frame, clears the memo (its root is not the stack's).
+size_t
+capture_current_thread(RawFrame* out, size_t max, CaptureMemo& memo, size_t& unchanged) noexcept;
+
 // --- Other threads, for the time sampler: every read goes through safe_read ---
 
 struct ThreadRef {
