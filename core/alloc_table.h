@@ -26,12 +26,14 @@ public:
 
     // False when full (growth failed); the caller disables profiling.
     bool insert(uintptr_t address, SampledAlloc value) noexcept;
-    // Removes and returns the entry when `address` was sampled. Cheap for unsampled addresses.
+    // Removes and returns the entry when `address` was sampled. Cheap for unsampled addresses:
+    // the lock is taken only for those the counting filter cannot rule out.
     bool remove(uintptr_t address, SampledAlloc& out) noexcept;
     bool contains(uintptr_t address) const noexcept;
 
     size_t size() const noexcept;
     size_t capacity() const noexcept;
+    size_t tombstones() const noexcept;  // slots a removal left, not yet reused or rebuilt away
 
     void lock_for_fork() noexcept;
     void unlock_after_fork() noexcept;

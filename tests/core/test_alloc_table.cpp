@@ -121,3 +121,24 @@ TEST_CASE("alloc_table: threads inserting and freeing each other's blocks lose n
     }
     REQUIRE(removed.load() + left == kThreads * kPerThread);
 }
+
+TEST_CASE("alloc_table: an address freed and sampled again reuses its tombstone", "[core]")
+{
+    ensure_init();
+    const uintptr_t base = fresh_base();
+    // A job that allocates and frees one block in a loop (every allocation sampled, as in
+    // --exact): the tombstone each free leaves is the slot the next insert takes, so the count
+    // of tombstones, which decides when the table is rebuilt, does not grow.
+    REQUIRE(alloc_table().insert(base, SampledAlloc{1, 64}));
+    SampledAlloc out{};
+    REQUIRE(alloc_table().remove(base, out));
+    const size_t tombstones = alloc_table().tombstones();
+    for (int i = 0; i < 10000; ++i) {
+        REQUIRE(alloc_table().insert(base, SampledAlloc{2, 64}));
+        REQUIRE(alloc_table().tombstones() <= tombstones);
+        REQUIRE(alloc_table().remove(base, out));
+        REQUIRE(out.stack == 2);
+        REQUIRE(alloc_table().tombstones() <= tombstones + 1);
+    }
+    REQUIRE_FALSE(alloc_table().contains(base));
+}
