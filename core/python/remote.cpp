@@ -179,6 +179,38 @@ struct FrameRecord {
     unsigned char image[kFrameBytes];
 };
 
+// Where the last read of a thread found its frames: the next read copies that chunk in the
+// same call as the thread state (two calls a stack instead of three) when the thread state
+// still names it. Only a guess: every field is checked against the thread state read with it.
+struct ChunkHint {
+    uintptr_t tstate;
+    uintptr_t holder;
+    uintptr_t chunk;
+    uintptr_t top;
+    uintptr_t limit;
+};
+constexpr size_t kHints = 256;
+
+size_t hint_slot(uintptr_t tstate) noexcept
+{
+    return static_cast<size_t>(((tstate >> 4) * 0x9e3779b97f4a7c15ull) >> 56);  // 8 bits
+}
+
+// The part of the current chunk a read copies, for a stack whose top is `top`: everything below
+// it (up to kMaxChunkCopy) and kChunkSlack above it, for frames pushed meanwhile. False when
+// the thread state's words cannot describe a chunk.
+bool chunk_window(
+    uintptr_t chunk, uintptr_t top, uintptr_t limit, uintptr_t& lo, uintptr_t& hi) noexcept
+{
+    if (chunk == 0 || top < chunk + kChunkHeader || limit < top ||
+        limit - chunk > (size_t{1} << 30)) {
+        return false;
+    }
+    hi = limit - top > kChunkSlack ? top + kChunkSlack : limit;
+    lo = hi - (chunk + kChunkHeader) > kMaxChunkCopy ? hi - kMaxChunkCopy : chunk + kChunkHeader;
+    return true;
+}
+
 // Static rather than on the sampler thread's stack (it is about 1 MiB); one read at a time.
 struct Scratch {
     unsigned char chunk[kMaxChunkCopy];
@@ -191,6 +223,7 @@ struct Scratch {
     unsigned char code_headers[kMaxRecords][kCodeBytes];
     ReadPiece pieces[kMaxRecords + 8];
     bool ok[kMaxRecords + 8];
+    ChunkHint hints[kHints];
 };
 Scratch g_scratch;
 
@@ -246,6 +279,8 @@ public:
 
 private:
     bool copy_top(uintptr_t holder, uintptr_t chunk, uintptr_t top, uintptr_t limit) noexcept;
+    bool copy_with_hint(const ThreadRef& thread, ThreadImage& image, bool& image_read) noexcept;
+    void keep_hint(const ThreadRef& thread, const ThreadImage& image, uintptr_t holder) noexcept;
     bool collect(size_t cap, bool& capped) noexcept;
     const unsigned char* frame_image(uintptr_t frame, unsigned char* buffer) noexcept;
     bool load_older_chunk() noexcept;
@@ -268,14 +303,10 @@ bool StackRead::copy_top(uintptr_t holder, uintptr_t chunk, uintptr_t top, uintp
     ReadPiece pieces[3] = {{&top_frame_, holder + layout_.current_frame, sizeof top_frame_},
                            {header, chunk, 0},
                            {s_.chunk, 0, 0}};
-    bool plausible = chunk != 0 && top >= chunk + kChunkHeader && limit >= top &&
-                     limit - chunk <= (size_t{1} << 30);
     uintptr_t hi = 0;
     uintptr_t lo = 0;
+    const bool plausible = chunk_window(chunk, top, limit, lo, hi);
     if (plausible) {
-        hi = limit - top > kChunkSlack ? top + kChunkSlack : limit;
-        lo =
-            hi - (chunk + kChunkHeader) > kMaxChunkCopy ? hi - kMaxChunkCopy : chunk + kChunkHeader;
         pieces[1].size = kChunkHeader;
         pieces[2].src = lo;
         pieces[2].size = hi - lo;
@@ -295,6 +326,59 @@ bool StackRead::copy_top(uintptr_t holder, uintptr_t chunk, uintptr_t top, uintp
         moved_ = true;
     }
     return true;
+}
+
+// The thread state and, in the same call, what the last read of this thread found: the top
+// frame pointer at the same holder, the same chunk's header and used part. True when the
+// thread state read with them still names that holder and chunk, with its top inside the copy:
+// the copy is then what copy_top would have made. `image_read`: the thread state was read
+// (whatever the rest), so a failed guess costs copy_top alone.
+bool StackRead::copy_with_hint(const ThreadRef& thread,
+                               ThreadImage& image,
+                               bool& image_read) noexcept
+{
+    image_read = false;
+    const ChunkHint& hint = s_.hints[hint_slot(thread.tstate)];
+    uintptr_t lo = 0;
+    uintptr_t hi = 0;
+    if (hint.tstate != thread.tstate || layout_.tstate_size > sizeof image.bytes ||
+        !chunk_window(hint.chunk, hint.top, hint.limit, lo, hi)) {
+        return false;
+    }
+    unsigned char header[kChunkHeader] = {};
+    ReadPiece pieces[4] = {{image.bytes, thread.tstate, layout_.tstate_size},
+                           {&top_frame_, hint.holder + layout_.current_frame, sizeof top_frame_},
+                           {header, hint.chunk, kChunkHeader},
+                           {s_.chunk, lo, hi - lo}};
+    bool ok[4];
+    safe_read_pieces(pieces, 4, ok);
+    image_read = ok[0];
+    if (!ok[0] || !ok[1] || !ok[2] || !ok[3]) {
+        return false;
+    }
+    const size_t stack = layout_.tstate_datastack_chunk;
+    const auto chunk = load_field<uintptr_t>(image.bytes, stack);
+    const auto top = load_field<uintptr_t>(image.bytes, stack + kTstateDatastackTop);
+    const auto limit = load_field<uintptr_t>(image.bytes, stack + kTstateDatastackLimit);
+    if (frame_holder(layout_, thread.tstate, image.bytes) != hint.holder || chunk != hint.chunk ||
+        limit != hint.limit || top < lo || top > hi ||
+        load_field<size_t>(header, kChunkSize) != static_cast<size_t>(limit - chunk)) {
+        return false;
+    }
+    current_ = Region{lo, hi, s_.chunk};
+    next_older_ = load_field<uintptr_t>(header, kChunkPrevious);
+    return true;
+}
+
+void StackRead::keep_hint(const ThreadRef& thread,
+                          const ThreadImage& image,
+                          uintptr_t holder) noexcept
+{
+    const size_t stack = layout_.tstate_datastack_chunk;
+    s_.hints[hint_slot(thread.tstate)] =
+        ChunkHint{thread.tstate, holder, load_field<uintptr_t>(image.bytes, stack),
+                  load_field<uintptr_t>(image.bytes, stack + kTstateDatastackTop),
+                  load_field<uintptr_t>(image.bytes, stack + kTstateDatastackLimit)};
 }
 
 // The next older chunk: its header, then its used part (its `top` was saved when the newer
@@ -425,7 +509,9 @@ Outcome StackRead::run(const ThreadRef& thread, RawFrame* out, size_t max, size_
 {
     count = 0;
     ThreadImage image;
-    if (!read_thread_image(layout_, thread.tstate, image) ||
+    bool image_read = false;
+    const bool copied = copy_with_hint(thread, image, image_read);
+    if ((!image_read && !read_thread_image(layout_, thread.tstate, image)) ||
         load_field<long>(image.bytes, layout_.tstate_native_thread_id) != thread.native_tid) {
         return Outcome::Gone;  // freed, or reused by another thread
     }
@@ -434,11 +520,15 @@ Outcome StackRead::run(const ThreadRef& thread, RawFrame* out, size_t max, size_
         return Outcome::Stable;
     }
     const size_t stack = layout_.tstate_datastack_chunk;
-    if (!copy_top(holder, load_field<uintptr_t>(image.bytes, stack),
-                  load_field<uintptr_t>(image.bytes, stack + kTstateDatastackTop),
-                  load_field<uintptr_t>(image.bytes, stack + kTstateDatastackLimit))) {
-        return Outcome::Gone;
+    if (!copied) {
+        top_frame_ = 0;
+        if (!copy_top(holder, load_field<uintptr_t>(image.bytes, stack),
+                      load_field<uintptr_t>(image.bytes, stack + kTstateDatastackTop),
+                      load_field<uintptr_t>(image.bytes, stack + kTstateDatastackLimit))) {
+            return Outcome::Gone;
+        }
     }
+    keep_hint(thread, image, holder);
     if (top_frame_ == 0) {
         return moved_ ? Outcome::Moved : Outcome::Stable;
     }

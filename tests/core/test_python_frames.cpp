@@ -520,6 +520,50 @@ TEST_CASE("thread reader: frames in the current data-stack chunk are read from o
     }
 }
 
+TEST_CASE("thread reader: the next read follows the thread to a deeper stack and a new chunk",
+          "[python]")
+{
+    // The second read of a thread copies the chunk the first found in the same call as the
+    // thread state (remote.cpp, ChunkHint); whatever moved since must be seen all the same.
+    UsingLayout layout(*GENERATE(every_layout()));
+    INFO("CPython 3." << layout->minor);
+    FakePython& py = fake_python();
+    FakeChunk chunk = new_chunk();
+    uintptr_t top = recursion(py, chunk, 10);
+    FakeThreads fake = install_threads(py, {{204, top}});
+    set_datastack(fake.tstates[0], chunk);
+    const uintptr_t slot = py.current_frame_slot(fake.tstates[0]);
+    ThreadRef thread{fake.tstates[0], 204, top};
+    RawFrame frames[64];
+    REQUIRE(read_thread_stack(thread, frames, 64) == 10);
+    REQUIRE(read_thread_stack(thread, frames, 64) == 10);
+
+    // Three calls deeper, in the same chunk.
+    top = recursion(py, chunk, 4, top);
+    set_datastack(fake.tstates[0], chunk);
+    FakePython::put_at<uintptr_t>(slot, 0, top);
+    CHECK(read_thread_stack(thread, frames, 64) == 13);
+
+    // Deeper than the chunk's slack: 40 more calls.
+    top = recursion(py, chunk, 41, top);
+    set_datastack(fake.tstates[0], chunk);
+    FakePython::put_at<uintptr_t>(slot, 0, top);
+    CHECK(read_thread_stack(thread, frames, 64) == 53);
+
+    // Back to a shallow stack in another chunk.
+    FakeChunk other = new_chunk();
+    const uintptr_t shallow = recursion(py, other, 2);
+    set_datastack(fake.tstates[0], other);
+    FakePython::put_at<uintptr_t>(slot, 0, shallow);
+    CHECK(read_thread_stack(thread, frames, 64) == 2);
+    CHECK(std::string(frames[1].code->function) == "g");
+
+    // The first chunk handed back: its memory gone, the guess fails quietly.
+    munmap(reinterpret_cast<void*>(chunk.base), chunk.size);
+    CHECK(read_thread_stack(thread, frames, 64) == 2);
+    munmap(reinterpret_cast<void*>(other.base), other.size);
+}
+
 TEST_CASE("thread reader: shim frames are skipped without looking at their code", "[python]")
 {
     UsingLayout layout(*GENERATE(layouts_with_shims()));
