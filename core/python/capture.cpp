@@ -132,6 +132,22 @@ bool resolve(const FrameMark& mark, RawFrame& out) noexcept
     return true;
 }
 
+// The frames a capture that ended with `status` after `count` frames returns, its errors
+// counted.
+size_t captured(WalkStatus status, size_t count) noexcept
+{
+    switch (status) {
+    case WalkStatus::Ok:
+        return count;
+    case WalkStatus::BadFrame:
+        g_capture_errors.fetch_add(1, std::memory_order_relaxed);
+        return count;  // the frames before the bad one are real
+    case WalkStatus::CacheFull:
+        return 0;
+    }
+    return 0;
+}
+
 // Resolves frames[0..count) leaf first, as walk_frames would: a frame the cache cannot take ends
 // the stack there (a full cache: no stack at all).
 size_t resolve_leaf_first(const Layout& layout,
@@ -146,16 +162,7 @@ size_t resolve_leaf_first(const Layout& layout,
             count = i;
         }
     }
-    switch (status) {
-    case WalkStatus::Ok:
-        return count;
-    case WalkStatus::BadFrame:
-        g_capture_errors.fetch_add(1, std::memory_order_relaxed);
-        return count;  // the frames before the bad one are real
-    case WalkStatus::CacheFull:
-        return 0;
-    }
-    return 0;
+    return captured(status, count);
 }
 
 }  // namespace
@@ -182,16 +189,7 @@ size_t capture_current_thread(RawFrame* out, size_t max) noexcept
             out[written++] = RawFrame{&frame.entry->info, frame.line};
         },
         count);
-    switch (status) {
-    case WalkStatus::Ok:
-        return count;
-    case WalkStatus::BadFrame:
-        g_capture_errors.fetch_add(1, std::memory_order_relaxed);
-        return count;  // the frames before the bad one are real
-    case WalkStatus::CacheFull:
-        return 0;
-    }
-    return 0;
+    return captured(status, count);
 }
 
 size_t

@@ -12,17 +12,12 @@
 #include <vector>
 
 using namespace sciagraph::core::python;
+using sciagraph::core::python::fakes::every_layout;
 using sciagraph::core::python::fakes::fake_python;
 using sciagraph::core::python::fakes::FakePython;
 using sciagraph::core::python::fakes::UsingLayout;
 
 namespace {
-
-Catch::Generators::GeneratorWrapper<const Layout*> every_layout()
-{
-    return Catch::Generators::from_range(std::begin(fakes::kEveryLayout),
-                                         std::end(fakes::kEveryLayout));
-}
 
 struct Frames {
     std::vector<std::string> functions;

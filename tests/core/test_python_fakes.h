@@ -10,9 +10,12 @@
 #include "python/layout_315.h"
 #include "python/symbols.h"
 
+#include <catch2/catch.hpp>
+
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -21,6 +24,12 @@ namespace sciagraph::core::python::fakes {
 // Every layout the core supports, oldest first.
 inline const Layout* const kEveryLayout[] = {&kLayout311, &kLayout312, &kLayout313, &kLayout314,
                                              &kLayout315};
+
+// For GENERATE: a test case that runs once per supported layout.
+inline Catch::Generators::GeneratorWrapper<const Layout*> every_layout()
+{
+    return Catch::Generators::from_range(std::begin(kEveryLayout), std::end(kEveryLayout));
+}
 
 // One for the whole test process, never destroyed: the core's code cache outlives every test,
 // and fake objects freed and reallocated at the same addresses would alias its entries.

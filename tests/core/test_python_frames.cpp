@@ -20,18 +20,12 @@
 
 using namespace sciagraph::core;
 using namespace sciagraph::core::python;
+using sciagraph::core::python::fakes::every_layout;
 using sciagraph::core::python::fakes::fake_python;
 using sciagraph::core::python::fakes::FakePython;
 using sciagraph::core::python::fakes::UsingLayout;
 
 namespace {
-
-// For GENERATE: the test case runs once per supported layout.
-Catch::Generators::GeneratorWrapper<const Layout*> every_layout()
-{
-    return Catch::Generators::from_range(std::begin(fakes::kEveryLayout),
-                                         std::end(fakes::kEveryLayout));
-}
 
 // The layouts that have shim frames (the interpreter's entry frames, 3.12+).
 Catch::Generators::GeneratorWrapper<const Layout*> layouts_with_shims()

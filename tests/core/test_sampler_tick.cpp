@@ -253,6 +253,18 @@ struct World {
         return thread;
     }
 
+    // Threads listed newest first, as CPython does, and the new ones read alone.
+    void list_new_threads_alone()
+    {
+        state.creation_order = true;
+        Backend backend = ledger_backend();
+        backend.list_threads_since = fake_list_threads_since;
+        ticker.init_with(
+            backend,
+            {python_slots.data(), native_slots.data(), refs.data(), tids.data(), frames.data()},
+            kSamplerTid, state.now);
+    }
+
     // The GIL changes hands (to a thread that takes it for the first time, or back).
     void take_gil(int32_t tid)
     {
@@ -980,13 +992,7 @@ TEST_CASE("ledger: threads starting one by one are listed as they come, not all 
           "[sampler]")
 {
     World world(true);
-    world.state.creation_order = true;
-    Backend backend = ledger_backend();
-    backend.list_threads_since = fake_list_threads_since;
-    world.ticker.init_with(backend,
-                           {world.python_slots.data(), world.native_slots.data(), world.refs.data(),
-                            world.tids.data(), world.frames.data()},
-                           kSamplerTid, world.state.now);
+    world.list_new_threads_alone();
     world.python_thread(1, 0x1000, 1);  // the main thread, starting the others
     for (int32_t tid = 100; tid < 1100; ++tid) {
         world.python_thread(tid, 0x2000, 2);
@@ -1012,13 +1018,7 @@ TEST_CASE("ledger: a thread listed before it ran is read again until its TID is 
           "[sampler]")
 {
     World world(true);
-    world.state.creation_order = true;
-    Backend backend = ledger_backend();
-    backend.list_threads_since = fake_list_threads_since;
-    world.ticker.init_with(backend,
-                           {world.python_slots.data(), world.native_slots.data(), world.refs.data(),
-                            world.tids.data(), world.frames.data()},
-                           kSamplerTid, world.state.now);
+    world.list_new_threads_alone();
     world.python_thread(1, 0x1000, 1);
     world.python_thread(2, 0x2000, 2);
     for (int i = 0; i < 50; ++i) {
