@@ -48,6 +48,18 @@ uintptr_t own_top_frame(const Layout& layout) noexcept
     return *reinterpret_cast<const uintptr_t*>(holder + layout.current_frame);
 }
 
+// Where a capture of the calling thread starts: its innermost frame, or 0 when it has none or
+// the stack-capture failpoint fails the capture (counted as an error).
+uintptr_t capture_top(const Layout& layout) noexcept
+{
+    uintptr_t top = own_top_frame(layout);
+    if (top != 0 && failpoint(Failpoint::StackCapture)) {
+        g_capture_errors.fetch_add(1, std::memory_order_relaxed);
+        return 0;  // as if the first frame's code pointer were garbage
+    }
+    return top;
+}
+
 // A frame's code object as walk_frames reads it: nullptr for a shim frame's (never looked at)
 // and a frame that is its own previous (a cycle).
 const unsigned char*
@@ -173,13 +185,9 @@ size_t capture_current_thread(RawFrame* out, size_t max) noexcept
     if (layout == nullptr || max == 0) {
         return 0;
     }
-    uintptr_t top = own_top_frame(*layout);
+    uintptr_t top = capture_top(*layout);
     if (top == 0) {
         return 0;
-    }
-    if (failpoint(Failpoint::StackCapture)) {
-        g_capture_errors.fetch_add(1, std::memory_order_relaxed);
-        return 0;  // as if the first frame's code pointer were garbage
     }
     size_t written = 0;
     size_t count = 0;
@@ -204,13 +212,9 @@ capture_current_thread(RawFrame* out, size_t max, CaptureMemo& memo, size_t& unc
         memo.depth = 0;
         return capture_current_thread(out, max);
     }
-    uintptr_t top = own_top_frame(*layout);
+    uintptr_t top = capture_top(*layout);
     if (top == 0) {
         return 0;
-    }
-    if (failpoint(Failpoint::StackCapture)) {
-        g_capture_errors.fetch_add(1, std::memory_order_relaxed);
-        return 0;  // as if the first frame's code pointer were garbage
     }
     return capture_with_memo(*layout, top, out, max, memo, unchanged);
 }

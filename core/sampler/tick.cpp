@@ -28,6 +28,14 @@ namespace {
 
 constexpr auto kNoRoot = static_cast<PseudoFrame>(0);  // intern_stack: no root pseudo-frame
 
+// The TID a listed thread state shows, when it has one a Linux TID can be; 0 for a thread state
+// whose thread has not started (3.12+ shows none until then) or a torn read.
+int32_t listed_tid(const python::ThreadRef& ref) noexcept
+{
+    return ref.native_tid > 0 && ref.native_tid <= 0x7fffffff ? static_cast<int32_t>(ref.native_tid)
+                                                              : 0;
+}
+
 // The failure-rate rule: judged once a window holds kMinWindow reads; the window halves at
 // kMaxWindow so old successes do not hide a new, lasting failure for ever.
 constexpr uint64_t kMinWindow = 20;
@@ -456,10 +464,8 @@ bool Ticker::list_new_threads() noexcept
 // 3.12+ none.
 bool Ticker::tid_settled(const python::ThreadRef& ref) noexcept
 {
-    if (ref.native_tid <= 0 || ref.native_tid > 0x7fffffff) {
-        return false;
-    }
-    const ThreadSlot* slot = python_threads_.find(static_cast<int32_t>(ref.native_tid));
+    const int32_t tid = listed_tid(ref);
+    const ThreadSlot* slot = tid != 0 ? python_threads_.find(tid) : nullptr;
     return slot != nullptr && slot->tstate == ref.tstate;
 }
 
@@ -506,11 +512,11 @@ long Ticker::ref_of_tstate(uintptr_t tstate) const noexcept
 
 const char* Ticker::sample_thread(const python::ThreadRef& ref, Pass pass) noexcept
 {
-    if (ref.native_tid <= 0 || ref.native_tid > 0x7fffffff) {
+    const int32_t tid = listed_tid(ref);
+    if (tid == 0) {
         unstarted_listed_ += pass == Pass::Due ? 1 : 0;
         return nullptr;  // a thread state whose thread has not started yet
     }
-    const auto tid = static_cast<int32_t>(ref.native_tid);
     ThreadSlot* slot = python_threads_.find(tid);
     if (pass == Pass::Due) {
         if (slot != nullptr && slot->seen_pass == tick_) {
@@ -701,9 +707,8 @@ void Ticker::settle_threads_that_ended() noexcept
     // it finds it gone and lists again.
     long kept = 0;
     for (long i = 0; i < listed_; ++i) {
-        const long tid = memory_.refs[i].native_tid;
-        if (tid > 0 && tid <= 0x7fffffff &&
-            !std::binary_search(memory_.tids, memory_.tids + count, static_cast<int32_t>(tid))) {
+        const int32_t tid = listed_tid(memory_.refs[i]);
+        if (tid != 0 && !std::binary_search(memory_.tids, memory_.tids + count, tid)) {
             continue;
         }
         memory_.refs[kept] = memory_.refs[i];
