@@ -22,6 +22,8 @@
 //             its child's; a reader may rely on it to refuse loops.
 //   Samples   u32 metric, u32 count, then count × (u32 stack id, u64 value). Several sections of
 //             one metric add up.
+//   Timeline  u32 count, then count × (i64 monotonic ns, i64 part, i64 high, i64 since ns): the
+//             process's part of the job's memory over time (core/timeline.h), oldest first.
 //
 // The `command` meta value is the process's argv as a JSON array of strings.
 #pragma once
@@ -48,6 +50,7 @@ enum class SectionKind : uint32_t {
     Frames = 2,
     Stacks = 3,
     Samples = 4,
+    Timeline = 5,
     End = 0x454e44,  // "END"
 };
 
@@ -66,6 +69,7 @@ enum class Metric : uint32_t {
     MemoryPeakBytes = 1,  // bytes live at the peak, per stack (estimated from samples)
     TimeCpuMicros = 2,    // on-CPU time per stack
     TimeWaitMicros = 3,   // waiting time per stack (sleep, I/O, locks, the GIL)
+    JobPeakBytes = 4,     // the process's part per stack at the job's peak (core/job_format.h)
 };
 
 enum class FrameKind : uint32_t {
@@ -94,6 +98,13 @@ inline constexpr const char* kTimeFailedReads = "time_failed_reads";
 inline constexpr const char* kSamplerCpuSeconds = "sampler_cpu_seconds";
 inline constexpr const char* kTimeHz = "time_hz";
 inline constexpr const char* kCommand = "command";
+// The job view (core/job_format.h): the job snapshot request the JobPeakBytes samples answer,
+// the bytes the process inherited at its fork (not its part of the job), and the process's
+// start and the dump's writing on CLOCK_MONOTONIC, the clock of the timeline and the job page.
+inline constexpr const char* kJobGeneration = "job_generation";
+inline constexpr const char* kJobForkBaseBytes = "job_fork_base_bytes";
+inline constexpr const char* kStartMonotonicNs = "start_monotonic_ns";
+inline constexpr const char* kEndMonotonicNs = "end_monotonic_ns";
 // How the process ended: "exit", "exit N" (the status it passed to _exit), or, from a live
 // record (core/record_format.h) of a process that never reached its exit, "killed while
 // recording" (a signal: SIGKILL, the OOM killer, a segfault, abort()).

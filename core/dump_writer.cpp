@@ -6,6 +6,7 @@
 #include "dump_format.h"
 #include "failpoints.h"
 #include "fork.h"
+#include "job_page.h"
 #include "live_bytes.h"
 #include "oom_watch.h"
 #include "plain_text.h"
@@ -16,6 +17,7 @@
 #include "settings.h"
 #include "spinlock.h"
 #include "stack_table_internal.h"
+#include "timeline.h"
 
 #include <atomic>
 #include <cerrno>
@@ -44,17 +46,26 @@ uint64_t now_ns(clockid_t clock = CLOCK_MONOTONIC) noexcept
     return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-// Appends to a buffer sized beforehand by a measuring pass (same code, null buffer).
+// Appends to a buffer sized beforehand by a measuring pass (same code, null buffer). Other
+// threads go on while the dump is written (a snapshot, a job snapshot answer, a new sample), so
+// the second pass may need more than the first measured: the buffer has room to spare, and
+// what would pass its end is dropped and flagged (the dump is then not written).
 class Out {
 public:
-    explicit Out(unsigned char* buffer) : buffer_(buffer) {}
+    explicit Out(unsigned char* buffer, size_t capacity = 0) : buffer_(buffer), capacity_(capacity)
+    {}
     void bytes(const void* data, size_t size) noexcept
     {
         if (buffer_ != nullptr) {
+            if (size_ + size > capacity_) {
+                overflow_ = true;
+                return;
+            }
             std::memcpy(buffer_ + size_, data, size);
         }
         size_ += size;
     }
+    bool overflowed() const noexcept { return overflow_; }
     void u32(uint32_t v) noexcept { bytes(&v, sizeof v); }
     void u64(uint64_t v) noexcept { bytes(&v, sizeof v); }
     void str(const char* s) noexcept
@@ -74,7 +85,9 @@ public:
 
 private:
     unsigned char* buffer_;
+    size_t capacity_;
     size_t size_ = 0;
+    bool overflow_ = false;
 };
 
 // Opens a section; close_section() patches its length and appends its CRC.
@@ -166,6 +179,12 @@ void write_meta(Out& out, bool final) noexcept
     meta(out, count, m::kSamplerCpuSeconds,
          format_seconds(buf, static_cast<uint64_t>(stats.sampler_cpu_seconds * 1e9)));
     meta(out, count, m::kTimeHz, format_u64(buf, settings().time_hz));
+    meta(out, count, m::kJobGeneration, format_u64(buf, job_generation_answered()));
+    const int64_t base = job_fork_base();
+    meta(out, count, m::kJobForkBaseBytes,
+         format_u64(buf, base > 0 ? static_cast<uint64_t>(base) : 0));
+    meta(out, count, m::kStartMonotonicNs, format_u64(buf, record_header().start_monotonic_ns));
+    meta(out, count, m::kEndMonotonicNs, format_u64(buf, now_ns()));
     meta(out, count, "time_reads_moved", format_u64(buf, stats.reads_moved));
     // Whether the sampler knows who holds the GIL (python/gil.h): without it, threads taking
     // turns at the GIL cost it more reads. The e2e suite checks it on every interpreter.
@@ -241,9 +260,26 @@ void write_samples(Out& out, const StackTableView& view, dump::Metric metric, Va
     close_section(out, start);
 }
 
-size_t serialise(unsigned char* buffer, const StackTableView& view, bool final) noexcept
+void write_timeline(Out& out) noexcept
 {
-    Out out(buffer);
+    const TimelinePoint* points = nullptr;
+    const size_t count = timeline_points(&points);
+    size_t start = open_section(out, dump::SectionKind::Timeline);
+    out.u32(static_cast<uint32_t>(count));
+    for (size_t i = 0; i < count; ++i) {
+        out.u64(static_cast<uint64_t>(points[i].monotonic_ns));
+        out.u64(static_cast<uint64_t>(points[i].part));
+        out.u64(static_cast<uint64_t>(points[i].high));
+        out.u64(static_cast<uint64_t>(points[i].since_ns));
+    }
+    close_section(out, start);
+}
+
+// The size of the dump (measuring, with a null buffer), or 0 when it did not fit `capacity`.
+size_t
+serialise(unsigned char* buffer, size_t capacity, const StackTableView& view, bool final) noexcept
+{
+    Out out(buffer, capacity);
     dump::FileHeader header{};
     std::memcpy(header.magic, dump::kMagic, sizeof header.magic);
     header.version = dump::kFormatVersion;
@@ -260,9 +296,12 @@ size_t serialise(unsigned char* buffer, const StackTableView& view, bool final) 
     write_samples(out, view, dump::Metric::TimeWaitMicros, [](const StackCounters& c) {
         return static_cast<int64_t>(c.wait_us.load(std::memory_order_relaxed));
     });
+    write_samples(out, view, dump::Metric::JobPeakBytes,
+                  [](const StackCounters& c) { return c.at_job_peak; });
+    write_timeline(out);
     size_t end = open_section(out, dump::SectionKind::End);
     close_section(out, end);
-    return out.size();
+    return out.overflowed() ? 0 : out.size();
 }
 
 void report_failure(const char* what) noexcept
@@ -342,11 +381,16 @@ bool write_dump(bool final) noexcept
     }
     StackTableView view = stack_table_view();
     bool ok = false;
-    size_t size = serialise(nullptr, view, final);
-    size_t mapped = (size + 4095) & ~size_t{4095};
+    size_t size = serialise(nullptr, 0, view, final);
+    // Room for what other threads add between the two passes (see Out).
+    size_t mapped = (size + size / 8 + 65536 + 4095) & ~size_t{4095};
     if (auto* buffer = static_cast<unsigned char*>(raw_map(mapped))) {
-        size = serialise(buffer, view, final);
-        ok = write_file(settings().dump_dir, buffer, size);
+        size = serialise(buffer, mapped, view, final);
+        if (size == 0) {
+            report_failure("the profile grew while it was written");
+        } else {
+            ok = write_file(settings().dump_dir, buffer, size);
+        }
         raw_unmap(buffer, mapped);
     } else {
         report_failure("out of memory");

@@ -24,6 +24,7 @@ enum class Failpoint : unsigned {
     SamplerFdTable,  // the sampler cannot close its copies of the job's descriptors
     WrongOffsets,    // one offset of the interpreter's layout is wrong (published or built in)
     RecordFile,      // the live record's file cannot be allocated (a full disk): kept in memory
+    JobPage,         // the job page cannot be mapped: the process is left out of the job view
     Count
 };
 
@@ -31,7 +32,7 @@ inline constexpr std::array<std::string_view, static_cast<size_t>(Failpoint::Cou
     kFailpointNames = {
         "startup-check", "layout-check",     "arena-map",     "alloc-hook",     "stack-capture",
         "sampler-start", "sampler-read",     "dump-write",    "dump-disk-full", "fork-handler",
-        "table-full",    "sampler-fd-table", "wrong-offsets", "record-file",
+        "table-full",    "sampler-fd-table", "wrong-offsets", "record-file",    "job-page",
 };
 
 }  // namespace sciagraph::core

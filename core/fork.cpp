@@ -9,8 +9,10 @@
 #include "mmap_table.h"
 #include "python/python.h"
 #include "recursion_guard.h"
+#include "sampler/clocks.h"
 #include "sampler/time_sampler.h"
 #include "stack_table.h"
+#include "timeline.h"
 
 #include <pthread.h>
 
@@ -54,6 +56,7 @@ void child() noexcept
         SCIAGRAPH_MARK(ForkChild);
         stack_table_after_fork_child();
         live_bytes_reset_in_child();
+        timeline_reset_in_child(sampler::monotonic_ns());
         finish_reset_in_child();
         if (enabled()) {
             sampler::restart_in_child();

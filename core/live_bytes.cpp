@@ -1,6 +1,7 @@
 #include "live_bytes.h"
 
 #include "coverage_marks.h"
+#include "job_page.h"
 #include "record.h"
 #include "spinlock.h"
 #include "stack_table.h"
@@ -80,11 +81,12 @@ void flush_live(int64_t delta) noexcept
         // Blocks allocated before the core started and freed after make the total dip a little
         // below what it should be; never by more than that early start-up allocates.
         SCIAGRAPH_CHECK(after > -(int64_t{16} << 20));
-        (void)after;
+        job_total_changed(after - delta, after);
         return;
     }
     int64_t now = detail::g_live_bytes.fetch_add(delta, std::memory_order_relaxed) + delta;
     mirrored(record_header().live_bytes).fetch_add(delta, std::memory_order_relaxed);
+    job_total_changed(now - delta, now);
     int64_t peak = detail::g_peak_bytes.load(std::memory_order_relaxed);
     while (now > peak) {
         if (detail::g_peak_bytes.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
@@ -170,6 +172,8 @@ void live_bytes_reset_in_child() noexcept
     h.live_bytes = now;
     h.peak_bytes = now;
     h.snapshot_generation = 0;
+    job_after_fork_child(now);
+    h.job_fork_base = now;
 }
 
 }  // namespace sciagraph::core

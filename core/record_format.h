@@ -51,7 +51,7 @@ namespace sciagraph::record {
 
 inline constexpr char kMagic[8] = {'S', 'C', 'I', 'A', 'G', 'R', 'E', 'C'};
 // Bump on any incompatible change; readers refuse other versions.
-inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr uint32_t kFormatVersion = 2;
 inline constexpr const char* kFileSuffix = ".sgrec";
 inline constexpr size_t kHeaderBytes = 4096;
 inline constexpr uint32_t kStacksPerBlock = 1024;
@@ -99,6 +99,11 @@ struct Header {
     uint32_t frame_count;
     uint32_t stack_count;
 
+    // The job view (core/job_format.h): the last snapshot request this process answered (its
+    // slots' at_job_peak is its part at that request) and what it inherited at its fork.
+    uint64_t job_generation;
+    int64_t job_fork_base;
+
     char disabled_reason[256];  // NUL-terminated; empty while profiling runs
 };
 static_assert(sizeof(Header) <= kHeaderBytes);
@@ -123,8 +128,10 @@ struct StackSlot {
     int64_t at_peak[2];
     uint64_t cpu_us;
     uint64_t wait_us;
+    int64_t at_job_peak;  // the stack's part at the last job snapshot request answered
+    int64_t fork_base;    // sampled bytes it held when the process was forked (a fork child)
 };
-static_assert(sizeof(StackSlot) == 48);
+static_assert(sizeof(StackSlot) == 64);
 
 struct StackBlockHead {
     uint32_t first_id;

@@ -3,6 +3,7 @@
 #include "arena.h"
 #include "coverage_marks.h"
 #include "disable.h"
+#include "job_page.h"
 #include "record.h"
 #include "spinlock.h"
 #include "stack_table_internal.h"
@@ -163,6 +164,7 @@ bool record_stack(StackId id, const StackNode& node, int64_t live) noexcept
     slot->parent = node.parent;
     slot->frame = node.frame;
     slot->live = live;
+    slot->fork_base = g_tables.counters[id].fork_base;
     std::atomic_ref<uint32_t>(record_header().stack_count).store(id, std::memory_order_release);
     return true;
 }
@@ -325,6 +327,9 @@ StackId intern_pseudo(PseudoFrame frame) noexcept
 void stack_add_live(StackId stack, int64_t bytes) noexcept
 {
     if (stack != 0 && g_tables.ready) {
+        // A job snapshot request made since this process's last answer is of a moment before
+        // this change: answered first (core/job_format.h).
+        job_answer_requests();
         int64_t after =
             g_tables.counters[stack].live.fetch_add(bytes, std::memory_order_relaxed) + bytes;
         SCIAGRAPH_CHECK(after >= 0);  // a stack never frees more than it holds
@@ -347,6 +352,23 @@ void stack_snapshot_peak(unsigned record_buffer) noexcept
         c.at_peak = c.live.load(std::memory_order_relaxed);
         if (record::StackSlot* slot = slot_of(id)) {
             slot->at_peak[record_buffer] = c.at_peak;
+        }
+    }
+}
+
+void stack_snapshot_job() noexcept
+{
+    if (!g_tables.ready) {
+        return;
+    }
+    SpinLockGuard guard(g_tables.lock);
+    uint32_t count = g_tables.stack_count.load(std::memory_order_relaxed);
+    for (uint32_t id = 1; id <= count; ++id) {
+        StackCounters& c = g_tables.counters[id];
+        const int64_t live = c.live.load(std::memory_order_relaxed);
+        c.at_job_peak = live > c.fork_base ? live - c.fork_base : 0;
+        if (record::StackSlot* slot = slot_of(id)) {
+            slot->at_job_peak = c.at_job_peak;
         }
     }
 }
@@ -376,11 +398,15 @@ void stack_table_unlock_after_fork() noexcept
 void stack_table_after_fork_child() noexcept
 {
     g_tables.lock.reset_in_child();
-    // The child's time is its own: the parent's samples stay in the parent's dump.
+    // The child's time is its own: the parent's samples stay in the parent's dump. Its part of
+    // the job is what it holds above what it inherited (core/job_format.h).
     uint32_t count = g_tables.stack_count.load(std::memory_order_relaxed);
     for (uint32_t id = 1; id <= count && g_tables.ready; ++id) {
-        g_tables.counters[id].cpu_us.store(0, std::memory_order_relaxed);
-        g_tables.counters[id].wait_us.store(0, std::memory_order_relaxed);
+        StackCounters& c = g_tables.counters[id];
+        c.cpu_us.store(0, std::memory_order_relaxed);
+        c.wait_us.store(0, std::memory_order_relaxed);
+        c.at_job_peak = 0;
+        c.fork_base = c.live.load(std::memory_order_relaxed);
     }
     // A record of its own, written from the tables as the fork left them (core/record.h).
     record_after_fork_child();

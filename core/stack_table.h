@@ -42,6 +42,10 @@ void stack_add_live(StackId stack, int64_t bytes) noexcept;
 // Copies live → at-peak for every stack (the peak snapshot), and into the live record's
 // at_peak[record_buffer]. O(number of stacks).
 void stack_snapshot_peak(unsigned record_buffer) noexcept;
+// Copies each stack's part (live, less what it held at the fork in a fork child) to its job-peak
+// column and the live record's at_job_peak: the answer to a job snapshot request
+// (core/job_page.h). O(number of stacks).
+void stack_snapshot_job() noexcept;
 // Time samples from the sampler.
 void stack_add_time(StackId stack, uint64_t cpu_us, uint64_t wait_us) noexcept;
 

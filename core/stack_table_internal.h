@@ -24,6 +24,8 @@ struct StackNode {
 struct StackCounters {
     std::atomic<int64_t> live;  // sampled bytes live now
     int64_t at_peak;            // sampled bytes live at the last peak snapshot
+    int64_t at_job_peak;        // its part at the last job snapshot request (core/job_page.h)
+    int64_t fork_base;          // sampled bytes it held at the fork (a fork child), else 0
     std::atomic<uint64_t> cpu_us;
     std::atomic<uint64_t> wait_us;
 };

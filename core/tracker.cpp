@@ -7,15 +7,18 @@
 #include "failpoints.h"
 #include "fork.h"
 #include "hot_state.h"
+#include "job_page.h"
 #include "live_bytes.h"
 #include "mmap_table.h"
 #include "oom_watch.h"
 #include "python/python.h"
 #include "record.h"
 #include "recursion_guard.h"
+#include "sampler/clocks.h"
 #include "sampler/time_sampler.h"
 #include "settings.h"
 #include "stack_table.h"
+#include "timeline.h"
 
 #include <atomic>
 #include <cstdlib>
@@ -319,6 +322,9 @@ void start() noexcept
             disable("could not install the fork handlers");
             return;
         }
+        // The job view (core/job_format.h): without the page the process profiles on its own.
+        job_page_open(settings().dump_dir);
+        timeline_start(sampler::monotonic_ns());
         dump_writer_start_clock();
         oom_watch_init();
         detail::g_hot.sample_bytes = settings().sample_bytes;
@@ -367,6 +373,9 @@ void finish() noexcept
     try {
         sampler::stop();
         snapshot_if_rising();
+        // The timeline ends with the process's part as it leaves the job's total.
+        timeline_close(sampler::monotonic_ns());
+        job_leave();
         record_exit(write_dump(true));
     } catch (...) {
         // Nothing more to do at exit; the periodic dump on disk stands.

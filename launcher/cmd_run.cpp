@@ -5,6 +5,7 @@
 #include "env_checks.h"
 #include "exit_codes.h"
 #include "job_env.h"
+#include "job_page_file.h"
 #include "log.h"
 #include "output_dir.h"
 #include "report/live_process.h"
@@ -239,6 +240,10 @@ int run_run(const RunOptions& options,
                                 core_settings_value(settings), static_cast<long>(::getpid())};
             log::debug("LD_PRELOAD={} {}={}", core->library.string(), kCoreSettingsVar,
                        core_env->core_settings);
+            if (!create_job_page(output / "raw")) {
+                log::debug("no job page in {}: each process is profiled on its own",
+                           (output / "raw").string());
+            }
         }
         const auto job_env = job_environment(environ_entries, core_env);
 

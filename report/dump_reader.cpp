@@ -93,6 +93,9 @@ bool parse_samples(Cursor c, Dump& dump)
     case fmt::Metric::TimeWaitMicros:
         target = &dump.time_wait;
         break;
+    case fmt::Metric::JobPeakBytes:
+        target = &dump.job_peak;
+        break;
     default:
         return true;  // a metric of a newer writer: skipped, as the format intends
     }
@@ -102,6 +105,24 @@ bool parse_samples(Cursor c, Dump& dump)
         s.stack = c.u32();
         s.value = c.u64();
         target->push_back(s);
+    }
+    return !c.failed();
+}
+
+bool parse_timeline(Cursor c, Dump& dump)
+{
+    const uint32_t count = c.u32();
+    if (c.failed() || !count_fits(count, 32, c) || c.left() != static_cast<uint64_t>(count) * 32) {
+        return false;
+    }
+    dump.timeline.reserve(dump.timeline.size() + count);
+    for (uint32_t i = 0; i < count; ++i) {
+        TimelinePoint p;
+        p.monotonic_ns = static_cast<int64_t>(c.u64());
+        p.part = static_cast<int64_t>(c.u64());
+        p.high = static_cast<int64_t>(c.u64());
+        p.since_ns = static_cast<int64_t>(c.u64());
+        dump.timeline.push_back(p);
     }
     return !c.failed();
 }
@@ -121,7 +142,8 @@ std::optional<Error> check_references(const Dump& dump)
                            std::to_string(dump.stacks[i].parent) + " of " + std::to_string(stacks));
         }
     }
-    for (const auto* samples : {&dump.memory_peak, &dump.time_cpu, &dump.time_wait}) {
+    for (const auto* samples :
+         {&dump.memory_peak, &dump.time_cpu, &dump.time_wait, &dump.job_peak}) {
         for (const DumpSample& s : *samples) {
             if (s.stack > stacks) {
                 return corrupt("a sample names stack " + std::to_string(s.stack) + " of " +
@@ -211,6 +233,9 @@ DumpResult parse(const unsigned char* data, size_t size)
             break;
         case fmt::SectionKind::Samples:
             ok = parse_samples(Cursor(payload, n), dump);
+            break;
+        case fmt::SectionKind::Timeline:
+            ok = parse_timeline(Cursor(payload, n), dump);
             break;
         case fmt::SectionKind::End:
             ended = true;

@@ -36,11 +36,24 @@ struct DumpSample {
     uint64_t value = 0;
 };
 
+// A point of the process's part of the job's memory over time (core/timeline.h).
+struct TimelinePoint {
+    int64_t monotonic_ns = 0;
+    int64_t part = 0;
+    int64_t high = 0;      // the highest part over (since_ns, monotonic_ns]
+    int64_t since_ns = 0;  // before it, back to the point before, the part was that point's
+};
+
 struct Dump {
     std::vector<std::pair<std::string, std::string>> meta;  // in file order; later keys win
     std::vector<DumpFrame> frames;
     std::vector<DumpStack> stacks;  // stack id i is stacks[i - 1]
     std::vector<DumpSample> memory_peak, time_cpu, time_wait;
+    std::vector<DumpSample> job_peak;  // the process's part at the job's peak request
+    // Read from a live record only: the part of each stack as the process left it, which is its
+    // part at the job's last request if it died after that request without answering it.
+    std::vector<DumpSample> job_live;
+    std::vector<TimelinePoint> timeline;
     bool truncated = false;
     std::vector<std::string> warnings;
 

@@ -20,6 +20,9 @@ struct Graph {
     const CallTree* tree = nullptr;
     std::string title;
     std::string subtitle;  // e.g. the sampling error note
+    // A graph of the whole job (report/job_view.h) on the root's page: drawn in index.html, but
+    // not one of the process's own files (write_profile_files names those by kind).
+    bool job = false;
 };
 
 // "bytes", "microseconds", "samples": the unit name in outputs.

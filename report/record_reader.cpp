@@ -199,6 +199,12 @@ uint64_t read_stacks(const rec::Header& h, const LogContents& log, Dump& dump)
         if (slot.wait_us > 0) {
             dump.time_wait.push_back({stack, slot.wait_us});
         }
+        if (slot.at_job_peak > 0) {
+            dump.job_peak.push_back({stack, static_cast<uint64_t>(slot.at_job_peak)});
+        }
+        if (slot.live > slot.fork_base) {
+            dump.job_live.push_back({stack, static_cast<uint64_t>(slot.live - slot.fork_base)});
+        }
     }
     return sampled;
 }
@@ -247,6 +253,15 @@ void add_meta(const rec::Header& h, uint64_t live_sampled, LogContents& log, Dum
     add(meta::kTimeFailedReads, std::to_string(h.time_failed_reads));
     add(meta::kSamplerCpuSeconds, seconds(h.sampler_cpu_ns));
     add(meta::kTimeHz, std::to_string(h.time_hz));
+    add(meta::kJobGeneration, std::to_string(h.job_generation));
+    add(meta::kJobForkBaseBytes, decimal(h.job_fork_base));
+    add(meta::kStartMonotonicNs, std::to_string(h.start_monotonic_ns));
+    add(meta::kEndMonotonicNs, std::to_string(h.updated_monotonic_ns));
+    // The record keeps no timeline: its one point is the part as the process left it.
+    const int64_t part = h.live_bytes > h.job_fork_base ? h.live_bytes - h.job_fork_base : 0;
+    const int64_t high = h.peak_bytes > h.job_fork_base ? h.peak_bytes - h.job_fork_base : 0;
+    dump.timeline.push_back({static_cast<int64_t>(h.updated_monotonic_ns), part,
+                             std::max(part, high), static_cast<int64_t>(h.start_monotonic_ns)});
     switch (static_cast<rec::State>(h.state)) {
     case rec::State::Recording:
         add(meta::kEnded, meta::kEndedKilled);

@@ -34,6 +34,9 @@ bool write_profile_files(const std::filesystem::path& dir,
     const Graph* time = nullptr;
     const Graph* samples = nullptr;
     for (const Graph& g : files.graphs) {
+        if (g.job) {
+            continue;
+        }
         (g.kind == GraphKind::MemoryPeak ? memory
          : g.kind == GraphKind::Time     ? time
                                          : samples) = &g;

@@ -7,11 +7,15 @@
 #include "core/dump_format.h"
 #include "core/record_format.h"
 #include "dump_to_tree.h"
+#include "folded_writer.h"
+#include "job_view.h"
 #include "live_process.h"
 #include "mapped_file.h"
 #include "profile_list.h"
 #include "render_process.h"
+#include "svg.h"
 #include "text.h"
+#include "timeline_svg.h"
 
 #include <algorithm>
 #include <unordered_map>
@@ -206,6 +210,61 @@ private:
     std::unordered_map<long, std::vector<size_t>> children_of_;
 };
 
+// The job's graphs on the root's page: what every process held at the job's peak first (when
+// the job is more than one process: alone, it is the process's own peak), and every process's
+// time last.
+void add_job_view(const JobView& job, ProfileFiles& files, const RenderOptions& options)
+{
+    (void)options;
+    if (!job.has_page() || job.process_count() < 2) {
+        return;
+    }
+    const auto peak = job.peak_bytes();
+    Graph peak_graph{GraphKind::MemoryPeak, &job.peak_tree(),
+                     "Job peak: every process at the job's highest total" +
+                         (peak ? ": " + human_bytes(static_cast<double>(*peak)) : std::string()),
+                     "each process's part (a fork child: above what it inherited), under a frame "
+                     "naming the process",
+                     true};
+    files.graphs.insert(files.graphs.begin(), peak_graph);
+    const CallTree& time = job.time_tree();
+    files.graphs.push_back({GraphKind::Time, &time,
+                            "Job time, every process: CPU " +
+                                human_micros(static_cast<double>(time.total0(0))) + ", waiting " +
+                                human_micros(static_cast<double>(time.total1(0))),
+                            "colour: orange = running on CPU, blue = waiting", true});
+}
+
+// The job's own files in the root's directory (design.md): job-peak.folded and .svg, the
+// timeline, and the job's time.
+bool write_job_files(const fs::path& dir,
+                     const JobView& job,
+                     const RenderOptions& options,
+                     Error& error)
+{
+    if (!job.has_page()) {
+        return true;
+    }
+    const Graph peak{GraphKind::MemoryPeak, &job.peak_tree(), "Job peak", "", true};
+    const Graph time{GraphKind::Time, &job.time_tree(), "Job time", "", true};
+    if (wants(options, Format::Folded) &&
+        (!write_file(dir / "job-peak.folded", render_folded(job.peak_tree(), FoldedMetric::First),
+                     error) ||
+         !write_file(dir / "job-time-cpu.folded",
+                     render_folded(job.time_tree(), FoldedMetric::First), error) ||
+         !write_file(dir / "job-time-wait.folded",
+                     render_folded(job.time_tree(), FoldedMetric::Second), error))) {
+        return false;
+    }
+    if (wants(options, Format::Svg) &&
+        (!write_file(dir / "job-peak.svg", render_svg(peak, options.min_width_px), error) ||
+         !write_file(dir / "job-time.svg", render_svg(time, options.min_width_px), error) ||
+         !write_file(dir / "memory-timeline.svg", render_timeline_svg(job), error))) {
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 Outcome render_dumps(const fs::path& output_dir,
@@ -223,6 +282,9 @@ Outcome render_dumps(const fs::path& output_dir,
     }
     std::vector<std::string> warnings;
     std::vector<Loaded> loaded;
+    // The job view needs every process at once: what it keeps of each is small (a timeline,
+    // the stacks at the job's peak), taken in this first pass.
+    JobView job(dumps.empty() ? std::nullopt : read_job_page(dumps.front().parent_path()));
     for (fs::path path : dumps) {
         const DumpResult r = read_profile(path);
         std::optional<long> pid = pid_from_name(path);
@@ -243,6 +305,7 @@ Outcome render_dumps(const fs::path& output_dir,
         l.entry.dump_rel = relative_name(path, output_dir);
         l.entry.json["dump"] = l.entry.dump_rel;
         if (r.dump) {
+            job.add_process(*r.dump, *pid, "children/" + std::to_string(*pid) + "/index.html");
             if (const auto pp = r.dump->meta_number(meta::kParentPid)) {
                 l.ppid = static_cast<long>(*pp);
             }
@@ -326,6 +389,16 @@ Outcome render_dumps(const fs::path& output_dir,
         loaded[i].entry.rendered = loaded[i].entry.error.empty();
     }
 
+    if (root_pid) {
+        job.set_href(*root_pid, "");  // the root's page holds the chart
+    }
+    for (const Loaded& l : loaded) {
+        if (!l.entry.rendered) {
+            job.set_href(l.entry.pid, "");
+        }
+    }
+    job.finish();
+
     RunFacts facts = run;
     facts.root_pid = root_pid;
     ProcessTable table(loaded);
@@ -368,12 +441,19 @@ Outcome render_dumps(const fs::path& output_dir,
              "Time: CPU " + human_micros(static_cast<double>(trees->time->total0(0))) +
                  ", waiting " + human_micros(static_cast<double>(trees->time->total1(0))),
              "colour: orange = running on CPU, blue = waiting"});
+        if (i == 0) {
+            add_job_view(job, files, options);
+        }
         files.page = make_page(facts, loaded, l, *r.dump, i == 0, warnings, options);
+        if (i == 0 && job.has_page()) {
+            files.page["timeline_svg"] = render_timeline_svg(job);
+        }
         files.processes_json = table.for_page(l);
         files.summary = l.entry.json;
         files.summary["dir"] = l.entry.dir_rel;
         files.speedscope_name = "sciagraph: pid " + std::to_string(l.entry.pid);
-        if (!write_profile_files(output_dir / l.entry.dir_rel, files, options, error)) {
+        if (!write_profile_files(output_dir / l.entry.dir_rel, files, options, error) ||
+            (i == 0 && !write_job_files(output_dir, job, options, error))) {
             outcome.error = error.message;
             outcome.exit_status = static_cast<int>(error.status);
             return outcome;
@@ -385,7 +465,10 @@ Outcome render_dumps(const fs::path& output_dir,
     for (const Loaded& l : loaded) {
         entries.push_back(l.entry);
     }
-    const nlohmann::json summary = make_run_summary(facts, entries, outcome.peak_bytes, warnings);
+    nlohmann::json summary = make_run_summary(facts, entries, outcome.peak_bytes, warnings);
+    summary["job_peak_bytes"] = job.peak_bytes() ? nlohmann::json(*job.peak_bytes()) : nullptr;
+    summary["job_peak_seconds"] =
+        job.peak_seconds() ? nlohmann::json(*job.peak_seconds()) : nullptr;
     Error error;
     if (!write_file(output_dir / "summary.json",
                     summary.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",

@@ -438,7 +438,7 @@ TEST_CASE("record_reader: refuses what is not a usable record", "[report]")
     auto bad_magic = good;
     bad_magic[7] = 'X';
     CHECK(parse(bad_magic).error.status == ExitStatus::Corrupt);
-    for (uint32_t version : {0u, 2u, 0xFFFFFFFFu}) {
+    for (uint32_t version : {0u, 1u, 3u, 0xFFFFFFFFu}) {
         auto v = good;
         RecordBuilder::poke(v, offsetof(Header, version), version);
         const DumpResult r = parse(v);

@@ -353,10 +353,10 @@ TEST_CASE("render_path: renders a lone live record", "[report]")
     // A directory of records alone, and a record too damaged to read.
     write(dir.path / "run/raw/5.sgrec", sample_record(5, 1).str());
     REQUIRE(render_path(dir.path / "run", dir.path / "out2", {}).ok);
-    auto v2 = sample_record().bytes();
-    v2[offsetof(sciagraph::record::Header, version)] = 2;
-    write(dir.path / "v2.sgrec", std::string(v2.begin(), v2.end()));
-    const Outcome bad = render_path(dir.path / "v2.sgrec", dir.path / "out3", {});
+    auto v9 = sample_record().bytes();
+    v9[offsetof(sciagraph::record::Header, version)] = 9;
+    write(dir.path / "v9.sgrec", std::string(v9.begin(), v9.end()));
+    const Outcome bad = render_path(dir.path / "v9.sgrec", dir.path / "out3", {});
     CHECK(bad.exit_status == 5);
     write(dir.path / "short.sgrec", "SCIAGREC");
     CHECK(render_path(dir.path / "short.sgrec", dir.path / "out4", {}).exit_status == 4);
