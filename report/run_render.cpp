@@ -447,6 +447,19 @@ Outcome render_dumps(const fs::path& output_dir,
         files.page = make_page(facts, loaded, l, *r.dump, i == 0, warnings, options);
         if (i == 0 && job.has_page()) {
             files.page["timeline_svg"] = render_timeline_svg(job);
+            if (job.peak_bytes() && job.process_count() > 1) {
+                // Beside the root's own peak: what the job as a whole needed at its worst.
+                auto& fields = files.page["fields"];
+                const std::string when = human_micros(job.peak_seconds().value_or(0) * 1e6);
+                auto at = std::find_if(fields.begin(), fields.end(), [](const nlohmann::json& f) {
+                    return f.is_array() && !f.empty() && f[0] == "Peak memory";
+                });
+                fields.insert(at == fields.end() ? at : at + 1,
+                              {"Job peak memory",
+                               human_bytes(static_cast<double>(*job.peak_bytes())) + " at " +
+                                   when + ", " + std::to_string(job.process_count()) +
+                                   " processes"});
+            }
         }
         files.processes_json = table.for_page(l);
         files.summary = l.entry.json;

@@ -513,6 +513,13 @@
 
   header();
   const main = document.getElementById('main');
+  // The job's memory over time (report/timeline_svg.cpp), made by the report itself: every
+  // process as a band stacked to the job's total, each band a link to its process's page.
+  if (page.timeline_svg) {
+    const section = el('section', {class: 'timeline', 'aria-label': 'Memory over time'});
+    section.innerHTML = page.timeline_svg;
+    main.appendChild(section);
+  }
   const views = (data.graphs || []).map((g, i) => new FlameView(g, main, i));
   let pending = false;
   const redraw = () => {

@@ -71,6 +71,10 @@ cat >> "$work/check.html" <<'JS'
     v.flameBtn.click();
     out.flame = !v.icicle;
     out.tableRows = v.section.querySelectorAll('tbody tr').length;
+    // The job's memory over time, where the report has one: bands, each with its tooltip.
+    out.timeline = document.querySelectorAll('section.timeline svg').length;
+    out.timelineBands = document.querySelectorAll('section.timeline path.band').length;
+    out.timelineTitles = document.querySelectorAll('section.timeline path.band > title').length;
   } catch (e) {
     out.errors.push('exception: ' + e);
   }
@@ -98,6 +102,8 @@ checks = [
     ("Escape resets the zoom", r["afterEscape"] == 0),
     ("flame view toggles", r["flame"]),
     ("top table has rows", r["tableRows"] > 0),
+    ("timeline (if any) has titled bands",
+     r["timeline"] == 0 or (r["timelineBands"] > 0 and r["timelineTitles"] == r["timelineBands"])),
 ]
 failed = [name for name, ok in checks if not ok]
 for name, ok in checks:
@@ -115,6 +121,18 @@ for svg in "$(dirname "$report")"/*.svg; do
         echo "html_check: FAIL: $svg is not well-formed XML" >&2
         exit 1
     }
+    if [ "$(basename "$svg")" = memory-timeline.svg ]; then
+        # A chart, not a flamegraph: it loads with no console message and draws its bands.
+        # shellcheck disable=SC2086
+        timeout 60 "$browser" $flags --user-data-dir="$work/p4" --enable-logging=stderr --v=0 \
+            --dump-dom "file://$svg" > "$work/tl.out" 2> "$work/tl.log" || true
+        if grep -E "CONSOLE|Uncaught" "$work/tl.log" >&2 || ! grep -q 'class="band"' "$work/tl.out"; then
+            echo "html_check: FAIL: memory-timeline.svg: console errors, or no band drawn" >&2
+            exit 1
+        fi
+        echo "ok   memory-timeline.svg: well-formed, bands drawn"
+        continue
+    fi
     python3 - "$svg" "$work/check.svg" <<'PY'
 import sys
 text = open(sys.argv[1], encoding="utf-8").read()

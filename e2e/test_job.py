@@ -1,0 +1,125 @@
+"""The job view: every process of a job at the job's true peak (design.md, "The job as a whole").
+
+A parent holding 100 MB whose child (fork, then spawn) builds 200 MB and exits, after which the
+parent frees its 100 MB and builds 250 MB alone: the job's peak is 300 MB, held by the parent's
+and the child's lines together, not the parent's later 250 MB; the timeline stacks both
+processes; job-peak.folded puts each stack under its process frame."""
+import re
+import shutil
+import subprocess
+
+import harness
+from harness import MB, RunTestCase
+
+# `<short command> [pid N]`, the process frame at the root of each job stack.
+PROCESS_FRAME = re.compile(r"^(?P<command>.+) \[pid (?P<pid>\d+)\]$")
+
+
+def by_process(folded):
+    """{pid: {stack below the process frame: value}} from job-peak.folded."""
+    result = {}
+    for stack, value in folded.items():
+        first, _, rest = stack.partition(";")
+        match = PROCESS_FRAME.match(first)
+        if match is None:
+            raise AssertionError(f"a job stack without its process frame: {stack[:200]}")
+        result.setdefault(int(match.group("pid")), {})[rest] = value
+    return result
+
+
+class JobView(RunTestCase):
+    def check_reference_job(self, method):
+        result = self.profile("job_peak.py", method)
+        match = re.search(r"child (\d+) exit 0 ", result.stdout_text)
+        self.assertIsNotNone(match, result.describe())
+        child_pid = int(match.group(1))
+        summary = result.summary()
+        root_pid = harness.root_entry(summary)["pid"]
+        job_peak = summary["job_peak_bytes"]
+        # The data is 300 MB; the interpreters hold the rest (each process's start-up and
+        # imports, which are real memory of the job).
+        harness.assert_peak_near(job_peak, 300 * MB, "job_peak_bytes")
+        self.assertGreater(summary["job_peak_seconds"], 0)
+        self.assertLess(summary["job_peak_seconds"], summary["wall_seconds"])
+
+        folded = result.folded("job-peak.folded")
+        parts = by_process(folded)
+        self.assertIn(root_pid, parts, harness.describe_folded(folded))
+        self.assertIn(child_pid, parts, harness.describe_folded(folded))
+        name = "job_peak.py"
+        parent = parts[root_pid]
+        harness.assert_bytes_at_line(parent, name, 21, "# PARENT_100", 100 * MB)
+        harness.assert_bytes_at_line(parts[child_pid], name, 14, "# CHILD_200", 200 * MB)
+        # Not the parent's later 250 MB: it came after the job's peak.
+        harness.assert_line_is(harness.program(name), 26, "# PARENT_LATER_250")
+        self.assertLess(harness.bytes_at_line(parent, name, 26), 1 * MB,
+                        harness.describe_folded(folded))
+        # The job's total at its peak is what its stacks add up to, within the sampling of the
+        # interpreters' small allocations; 3% of the data is the accuracy the job view keeps.
+        data = (harness.bytes_at_line(parent, name, 21) +
+                harness.bytes_at_line(parts[child_pid], name, 14))
+        harness.assert_within(data, 300 * MB, harness.ATTRIBUTION_TOLERANCE, "data at job peak")
+        self.assertLessEqual(data, job_peak)
+
+        # The processes' own peaks, added, say 450 MB or more (the parent's 250 MB, the child's
+        # 200 MB, and a fork child's inherited 100 MB again); the job's is 300.
+        own = sum(p["peak_bytes"] for p in summary["processes"])
+        self.assertGreater(own, 450 * MB)
+
+        out = self.out()
+        for name in ["job-peak.svg", "memory-timeline.svg", "job-time.svg",
+                     "job-time-cpu.folded", "job-time-wait.folded"]:
+            self.assertTrue((out / name).is_file(), f"{name} missing")
+        timeline = (out / "memory-timeline.svg").read_text()
+        self.assertIn(f"[pid {child_pid}]", timeline)
+        self.assertIn(f'href="children/{child_pid}/index.html"', timeline)
+        self.assertIn("job peak", timeline)
+        html = (out / "index.html").read_text()
+        self.assertIn("Job peak memory", html)
+        self.assertIn("timeline_svg", html)
+        return result
+
+    def test_fork_child_at_the_job_peak(self):
+        result = self.check_reference_job("fork")
+        # A fork child's part is what it holds above what it inherited: the parent's 100 MB is
+        # counted once, in the parent.
+        parts = by_process(result.folded("job-peak.folded"))
+        child = [pid for pid in parts if pid != harness.root_entry(result.summary())["pid"]]
+        for pid in child:
+            self.assertLess(harness.bytes_at_line(parts[pid], "job_peak.py", 21), 1 * MB,
+                            "the child's inherited 100 MB counted again")
+
+    def test_spawn_child_at_the_job_peak(self):
+        self.check_reference_job("spawn")
+
+    def test_one_process_job(self):
+        # Alone, the job's peak is the process's own.
+        result = self.profile("mem_before_after_peak.py")
+        summary = result.summary()
+        root = harness.root_entry(summary)
+        harness.assert_within(summary["job_peak_bytes"], root["peak_bytes"], 0.02,
+                              "job peak of a one-process job")
+        folded = result.folded("job-peak.folded")
+        self.assertEqual(len(by_process(folded)), 1)
+
+    def test_time_only_job_has_no_memory_peak(self):
+        result = self.profile("small_job.py", options=["--mode", "time"])
+        summary = result.summary()
+        self.assertIsNone(summary["job_peak_bytes"], summary)
+        self.assertTrue((self.out() / "job-time-cpu.folded").is_file())
+
+    def test_report_renders_the_job_again(self):
+        result = self.profile("job_peak.py", "fork")
+        first = result.summary()["job_peak_bytes"]
+        again = self.out("again")
+        shutil.rmtree(again, ignore_errors=True)
+        done = subprocess.run([harness.sciagraph_bin(), "report", str(self.out()), "-o",
+                               str(again)], capture_output=True, text=True, timeout=120)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(harness.load_summary(again)["job_peak_bytes"], first)
+        self.assertEqual((again / "job-peak.folded").read_text(),
+                         (self.out() / "job-peak.folded").read_text())
+
+
+if __name__ == "__main__":
+    harness.main()
