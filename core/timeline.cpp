@@ -3,6 +3,7 @@
 
 #include "job_page.h"
 
+#include <algorithm>
 #include <atomic>
 
 namespace sciagraph::core {
@@ -14,6 +15,10 @@ struct Timeline {
     int64_t highest = 0;         // the highest part seen: 1% of it is a move worth a point
     int64_t min_spacing_ns = 0;  // doubles each time the buffer is halved
     int64_t last_tick_ns = 0;    // where the next point's window starts
+    // A tick that had a point's worth of change but came too soon after the last point (once
+    // the buffer was halved): its high and window wait for the next point.
+    int64_t carry_high = 0;
+    int64_t carry_since = 0;
     bool moving = false;
 };
 Timeline g_timeline;
@@ -58,17 +63,30 @@ bool timeline_add(int64_t now_ns, int64_t part, int64_t high, bool always) noexc
         const TimelinePoint& last = t.points[n - 1];
         const int64_t step = t.highest / 100;
         const int64_t moved = part > last.part ? part - last.part : last.part - part;
-        const bool spiked = high - last.part > step;
-        if ((moved <= step && !spiked) || now_ns - last.monotonic_ns < t.min_spacing_ns) {
+        const bool spiked = std::max(high, t.carry_high) - last.part > step;
+        if (moved <= step && !spiked) {
             t.moving = false;
             return false;
         }
+        if (now_ns - last.monotonic_ns < t.min_spacing_ns) {
+            t.carry_high = std::max(t.carry_high, high);
+            t.carry_since = t.carry_since != 0 ? t.carry_since : since;
+            t.moving = true;
+            return false;
+        }
+    }
+    int64_t window_since = since;
+    if (t.carry_since != 0) {
+        high = std::max(high, t.carry_high);
+        window_since = t.carry_since;
+        t.carry_high = 0;
+        t.carry_since = 0;
     }
     if (n == kTimelinePoints) {
         halve();
         n = t.count.load(std::memory_order_relaxed);
     }
-    t.points[n] = TimelinePoint{now_ns, part, high, since};
+    t.points[n] = TimelinePoint{now_ns, part, high, window_since};
     t.count.store(n + 1, std::memory_order_release);
     t.moving = true;
     return true;
@@ -106,6 +124,8 @@ void timeline_start(int64_t start_ns) noexcept
 void timeline_reset_in_child(int64_t now_ns) noexcept
 {
     g_timeline.last_tick_ns = now_ns;
+    g_timeline.carry_high = 0;
+    g_timeline.carry_since = 0;
     g_timeline.count.store(0, std::memory_order_relaxed);
     g_timeline.highest = 0;
     g_timeline.min_spacing_ns = 0;

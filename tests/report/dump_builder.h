@@ -74,6 +74,21 @@ public:
         }
         return section(sciagraph::dump::SectionKind::Samples, p);
     }
+    struct Point {
+        int64_t at_ns, part, high, since_ns;
+    };
+    DumpBuilder& timeline(const std::vector<Point>& points)
+    {
+        std::vector<unsigned char> p;
+        u32(p, static_cast<uint32_t>(points.size()));
+        for (const Point& point : points) {
+            u64(p, static_cast<uint64_t>(point.at_ns));
+            u64(p, static_cast<uint64_t>(point.part));
+            u64(p, static_cast<uint64_t>(point.high));
+            u64(p, static_cast<uint64_t>(point.since_ns));
+        }
+        return section(sciagraph::dump::SectionKind::Timeline, p);
+    }
     DumpBuilder& end() { return section(sciagraph::dump::SectionKind::End, {}); }
 
     // Any section, with a chosen kind, payload and (when `bad_crc`) a wrong checksum.
