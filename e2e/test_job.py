@@ -89,6 +89,23 @@ class JobView(RunTestCase):
             self.assertLess(harness.bytes_at_line(parts[pid], "job_peak.py", 21), 1 * MB,
                             "the child's inherited 100 MB counted again")
 
+    def test_job_view_renders_in_a_browser(self):
+        # The timeline and the job's flamegraph (the page's first graph) in headless Chromium:
+        # no script error, search and zoom work on the job graph (tests/report/html_check.sh).
+        # Once, on Debian's interpreter: the page is the same whatever Python made the dumps.
+        if harness.test_python() != "/usr/bin/python3":
+            self.skipTest("checked once, with /usr/bin/python3")
+        if shutil.which("chromium") is None:
+            self.skipTest("chromium is not installed")
+        self.profile("job_peak.py", "fork")
+        check = harness.E2E_DIR.parent / "tests" / "report" / "html_check.sh"
+        done = subprocess.run(["sh", str(check), str(self.out() / "index.html")],
+                              capture_output=True, text=True, timeout=300)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        self.assertIn("ok   timeline (if any) has titled bands", done.stdout)
+        self.assertIn("ok   memory-timeline.svg", done.stdout)
+        self.assertIn("ok   job-peak.svg", done.stdout)
+
     def test_spawn_child_at_the_job_peak(self):
         self.check_reference_job("spawn")
 
