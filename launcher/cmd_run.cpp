@@ -8,7 +8,7 @@
 #include "job_page_file.h"
 #include "log.h"
 #include "output_dir.h"
-#include "report/live_process.h"
+#include "report/read/live_process.h"
 #include "report/report.h"
 #include "sciagraph_version.h"
 #include "spawn_job.h"

@@ -1,4 +1,4 @@
-// Whether a live record's process still runs: it maps the file (report/live_process.h).
+// Whether a live record's process still runs: it maps the file (report/read/live_process.h).
 #include "../temp_dir.h"
 #include "live_process.h"
 

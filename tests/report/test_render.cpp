@@ -2,8 +2,8 @@
 // summary.json, file layout, exit statuses, determinism.
 #include "dump_builder.h"
 #include "record_builder.h"
-#include "report/mapped_file.h"
-#include "report/profile_list.h"
+#include "report/read/mapped_file.h"
+#include "report/read/profile_list.h"
 #include "report/report.h"
 #include "tests/temp_dir.h"
 

@@ -1,0 +1,267 @@
+// report/model/job_view.cpp — see job_view.h.
+#include "job_view.h"
+
+#include "core/dump_format.h"
+#include "core/job_format.h"
+#include "dump_to_tree.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+
+namespace sciagraph::report {
+namespace {
+
+namespace fs = std::filesystem;
+namespace meta = sciagraph::dump::meta;
+
+constexpr uint32_t kUnmapped = ~0u;
+
+std::string base_name(const std::string& path)
+{
+    const size_t slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::vector<std::string> command_of(const Dump& dump)
+{
+    std::vector<std::string> argv;
+    if (const auto text = dump.meta_value(meta::kCommand)) {
+        const nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+        if (j.is_array()) {
+            for (const auto& arg : j) {
+                if (arg.is_string()) {
+                    argv.push_back(arg.get<std::string>());
+                }
+            }
+        }
+    }
+    return argv;
+}
+
+int64_t meta_i64(const Dump& dump, const char* key)
+{
+    const auto v = dump.meta_value(key);
+    if (!v) {
+        return 0;
+    }
+    try {
+        return static_cast<int64_t>(std::stoull(*v));
+    } catch (...) {
+        return 0;
+    }
+}
+
+}  // namespace
+
+std::optional<JobPageFacts> read_job_page(const fs::path& raw_dir)
+{
+    std::ifstream in(raw_dir / job::kFileName, std::ios::binary);
+    job::Page page{};
+    if (!in || !in.read(reinterpret_cast<char*>(&page), sizeof page)) {
+        return std::nullopt;
+    }
+    if (std::memcmp(page.magic, job::kMagic, sizeof page.magic) != 0 ||
+        page.version != job::kFormatVersion || page.page_size != sizeof(job::Page)) {
+        return std::nullopt;
+    }
+    JobPageFacts f;
+    f.start_monotonic_ns = page.start_monotonic_ns;
+    f.start_realtime_ns = page.start_realtime_ns;
+    f.high = page.high;
+    f.high_monotonic_ns = page.high_monotonic_ns;
+    f.generation = page.generation;
+    f.request_monotonic_ns = page.request_monotonic_ns;
+    f.request_total = page.request_total;
+    f.processes = page.processes;
+    return f;
+}
+
+std::string short_command(const std::vector<std::string>& argv)
+{
+    if (argv.empty()) {
+        return "?";
+    }
+    std::string out = base_name(argv[0]);
+    if (out.rfind("python", 0) == 0) {
+        for (size_t i = 1; i < argv.size(); ++i) {
+            const std::string& a = argv[i];
+            if (a == "-c") {
+                out += " -c";
+                break;
+            }
+            if (a == "-m" && i + 1 < argv.size()) {
+                out += " -m ";
+                out += argv[i + 1];
+                break;
+            }
+            if (!a.empty() && a[0] != '-') {
+                out += ' ';
+                out += base_name(a);
+                break;
+            }
+        }
+    } else if (argv.size() > 1) {
+        out += ' ';
+        out += base_name(argv[1]);
+    }
+    if (out.size() > 48) {
+        out.resize(45);
+        out += "...";
+    }
+    return out;
+}
+
+JobView::JobView(std::optional<JobPageFacts> page)
+    : page_(page), peak_tree_(std::make_unique<CallTree>()),
+      time_tree_(std::make_unique<CallTree>())
+{}
+
+// Adds the stacks of `samples` below `process_node`, creating only the paths that carry a value.
+void JobView::add_stacks(const Dump& dump,
+                         const std::vector<DumpSample>& samples,
+                         CallTree& tree,
+                         uint32_t process_node,
+                         bool second_metric)
+{
+    if (samples.empty()) {
+        return;
+    }
+    std::vector<uint32_t> node_of(dump.stacks.size() + 1, kUnmapped);
+    std::vector<uint32_t> name_of(dump.frames.size(), kUnmapped);
+    node_of[0] = process_node;
+    std::vector<uint32_t> path;
+    for (const DumpSample& s : samples) {
+        if (s.stack > dump.stacks.size() || s.value == 0) {
+            continue;
+        }
+        uint32_t cur = s.stack;
+        path.clear();
+        bool ok = true;
+        while (node_of[cur] == kUnmapped) {
+            path.push_back(cur);
+            const uint32_t parent = dump.stacks[cur - 1].parent;
+            if (parent >= cur) {  // the writer numbers parents first: anything else is damage
+                ok = false;
+                break;
+            }
+            cur = parent;
+        }
+        if (!ok) {
+            continue;
+        }
+        uint32_t node = node_of[cur];
+        for (auto it = path.rbegin(); it != path.rend(); ++it) {
+            const uint32_t frame = dump.stacks[*it - 1].frame;
+            if (name_of[frame] == kUnmapped) {
+                name_of[frame] = tree.intern(frame_display_name(dump.frames[frame]));
+            }
+            node = tree.child(node, name_of[frame]);
+            node_of[*it] = node;
+        }
+        tree.add_self(node, second_metric ? 0 : s.value, second_metric ? s.value : 0);
+    }
+}
+
+void JobView::add_process(const Dump& dump, long pid, const std::string& href)
+{
+    JobBand band;
+    band.pid = pid;
+    band.label = short_command(command_of(dump)) + " [pid " + std::to_string(pid) + "]";
+    band.href = href;
+    band.points = dump.timeline;
+    band.start_ns = meta_i64(dump, meta::kStartMonotonicNs);
+    band.end_ns = meta_i64(dump, meta::kEndMonotonicNs);
+    if (!band.points.empty()) {
+        if (band.start_ns == 0 || band.start_ns > band.points.front().monotonic_ns) {
+            band.start_ns = band.points.front().monotonic_ns;
+        }
+        band.end_ns = std::max(band.end_ns, band.points.back().monotonic_ns);
+    }
+    for (const TimelinePoint& p : band.points) {
+        band.highest = std::max({band.highest, p.high, p.part});
+    }
+
+    const uint32_t peak_process =
+        peak_tree_->child(CallTree::kRoot, peak_tree_->intern(band.label));
+    if (page_ && page_->generation > 0) {
+        const auto answered = static_cast<uint64_t>(meta_i64(dump, meta::kJobGeneration));
+        const bool killed = dump.meta_value(meta::kEnded) == std::string(meta::kEndedKilled);
+        if (answered == page_->generation) {
+            add_stacks(dump, dump.job_peak, *peak_tree_, peak_process, false);
+        } else if (killed && answered < page_->generation &&
+                   band.end_ns >= static_cast<int64_t>(page_->request_monotonic_ns)) {
+            // Killed after the last request without answering it: it changed no stack since
+            // (it would have answered first), so its part as it died is its part then.
+            add_stacks(dump, dump.job_live, *peak_tree_, peak_process, false);
+        }
+    }
+    const uint32_t time_process =
+        time_tree_->child(CallTree::kRoot, time_tree_->intern(band.label));
+    add_stacks(dump, dump.time_cpu, *time_tree_, time_process, false);
+    add_stacks(dump, dump.time_wait, *time_tree_, time_process, true);
+    bands_.push_back(std::move(band));
+}
+
+void JobView::set_href(long pid, const std::string& href)
+{
+    for (JobBand& b : bands_) {
+        if (b.pid == pid) {
+            b.href = href;
+        }
+    }
+}
+
+void JobView::finish()
+{
+    peak_tree_->finish();
+    time_tree_->finish();
+    std::sort(bands_.begin(), bands_.end(), [](const JobBand& a, const JobBand& b) {
+        return a.start_ns != b.start_ns ? a.start_ns < b.start_ns : a.pid < b.pid;
+    });
+    // The job's total: the bands' steps added up (for a job without a page, its peak).
+    std::vector<std::pair<int64_t, int64_t>> events;
+    for (const JobBand& b : bands_) {
+        for_each_step(b, [&](int64_t from, int64_t to, int64_t bytes) {
+            events.emplace_back(from, bytes);
+            events.emplace_back(to, -bytes);
+        });
+    }
+    std::sort(events.begin(), events.end());
+    total_.clear();
+    int64_t sum = 0;
+    int64_t best = -1;
+    int64_t best_at = 0;
+    for (size_t i = 0; i < events.size();) {
+        const int64_t t = events[i].first;
+        for (; i < events.size() && events[i].first == t; ++i) {
+            sum += events[i].second;
+        }
+        total_.emplace_back(t, sum);
+        if (sum > best) {
+            best = sum;
+            best_at = t;
+        }
+    }
+    origin_ns_ = 0;
+    if (page_ && page_->start_monotonic_ns != 0) {
+        origin_ns_ = static_cast<int64_t>(page_->start_monotonic_ns);
+    } else if (!bands_.empty()) {
+        origin_ns_ = bands_.front().start_ns;
+    }
+    if (page_ && page_->high > 0) {
+        peak_bytes_ = page_->high;
+        peak_seconds_ =
+            static_cast<double>(static_cast<int64_t>(page_->high_monotonic_ns) - origin_ns_) / 1e9;
+    } else if (best > 0) {
+        peak_bytes_ = best;
+        peak_seconds_ = static_cast<double>(best_at - origin_ns_) / 1e9;
+    }
+    if (peak_seconds_ && *peak_seconds_ < 0) {
+        peak_seconds_ = 0.0;
+    }
+}
+
+}  // namespace sciagraph::report

@@ -1,0 +1,116 @@
+// report/model/job_view.h — the job as a whole, from every process's dump and the job page
+// (core/job_format.h): the job's total memory over time and its peak, what every process held
+// at that peak and the time of every process, each under a process frame `<command> [pid N]`.
+//
+// The job peak is the page's `high` (each process's exact total, less what a fork child
+// inherited, added up as they ran), at the page's `high_monotonic_ns`. The stacks at that peak
+// are the job-peak column of each process that answered the page's last snapshot request
+// (made within 1% of that high, see job_format.h). Without a page (a dump rendered alone, a run
+// of an older sciagraph) the peak comes from the processes' timelines and no job stacks exist.
+#pragma once
+
+#include "call_tree.h"
+#include "dump_reader.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sciagraph::report {
+
+struct JobPageFacts {
+    uint64_t start_monotonic_ns = 0;
+    uint64_t start_realtime_ns = 0;
+    int64_t high = 0;
+    uint64_t high_monotonic_ns = 0;
+    uint64_t generation = 0;
+    uint64_t request_monotonic_ns = 0;
+    int64_t request_total = 0;
+    uint32_t processes = 0;
+};
+
+// Reads raw_dir/job.sgjob; nullopt when there is none or it is not one this build knows.
+std::optional<JobPageFacts> read_job_page(const std::filesystem::path& raw_dir);
+
+// `python3 job.py`, `python3 -c`, `python3 -m pkg`: how a process frame names a command.
+std::string short_command(const std::vector<std::string>& argv);
+
+// One process's band of the timeline: its part over time (core/timeline.h).
+struct JobBand {
+    long pid = 0;
+    std::string label;  // `<command> [pid N]`
+    std::string href;   // its page, relative to the root's directory; empty: none
+    int64_t start_ns = 0;
+    int64_t end_ns = 0;
+    std::vector<TimelinePoint> points;
+    int64_t highest = 0;  // its highest part
+};
+
+// Visits a band as steps `visit(from_ns, to_ns, bytes)`: from each point back to its window's
+// start at the point's high (the highest part within that tick), before that back to the point
+// before at that point's part; zero before the first window and after the last point.
+template <typename Visit>
+void for_each_step(const JobBand& band, Visit&& visit)
+{
+    int64_t at = band.start_ns;
+    int64_t part = 0;
+    for (const TimelinePoint& p : band.points) {
+        const int64_t since = std::clamp(p.since_ns, at, std::max(at, p.monotonic_ns));
+        if (since > at && part > 0) {
+            visit(at, since, part);
+        }
+        if (p.monotonic_ns > since && std::max(p.high, p.part) > 0) {
+            visit(since, p.monotonic_ns, std::max(p.high, p.part));
+        }
+        at = std::max(at, p.monotonic_ns);
+        part = p.part;
+    }
+}
+
+class JobView {
+public:
+    explicit JobView(std::optional<JobPageFacts> page);
+
+    // Adds a process (each once, any order): its band, its stacks at the job peak, its time.
+    void add_process(const Dump& dump, long pid, const std::string& href);
+    // The page a band links to (relative to the root's directory); "" for none.
+    void set_href(long pid, const std::string& href);
+    // After the last add: computes the peak and finishes the trees.
+    void finish();
+
+    bool has_page() const { return page_.has_value(); }
+    size_t process_count() const { return bands_.size(); }
+    // The job's peak, in bytes and seconds since the job's start; nullopt with no data.
+    std::optional<int64_t> peak_bytes() const { return peak_bytes_; }
+    std::optional<double> peak_seconds() const { return peak_seconds_; }
+    // What every process held at the job's peak (empty without a page).
+    const CallTree& peak_tree() const { return *peak_tree_; }
+    // Every process's time (metric 0: CPU µs, metric 1: waiting µs).
+    const CallTree& time_tree() const { return *time_tree_; }
+    const std::vector<JobBand>& bands() const { return bands_; }
+    int64_t origin_ns() const { return origin_ns_; }
+    // The sum of the bands at each moment: (monotonic ns, bytes), a step per change.
+    const std::vector<std::pair<int64_t, int64_t>>& total() const { return total_; }
+
+private:
+    void add_stacks(const Dump& dump,
+                    const std::vector<DumpSample>& samples,
+                    CallTree& tree,
+                    uint32_t process_node,
+                    bool second_metric);
+
+    std::optional<JobPageFacts> page_;
+    std::unique_ptr<CallTree> peak_tree_;
+    std::unique_ptr<CallTree> time_tree_;
+    std::vector<JobBand> bands_;
+    std::vector<std::pair<int64_t, int64_t>> total_;
+    int64_t origin_ns_ = 0;
+    std::optional<int64_t> peak_bytes_;
+    std::optional<double> peak_seconds_;
+};
+
+}  // namespace sciagraph::report

@@ -1,0 +1,18 @@
+// report/write/json_out.h — a graph's tree as columnar JSON, shared by the HTML viewer's embedded data
+// and profile.json: a table of names, then one array per column indexed by pre-order position
+// (children after their parent, in name order). Columnar, because a row of keys per node would
+// triple the size.
+#pragma once
+
+#include "graph.h"
+
+#include <string>
+
+namespace sciagraph::report {
+
+// Appends a JSON object: {"kind", "unit", "title", "subtitle", "total", "pruned_total",
+// "pruned_frames", "names", "name", "parent", "total_value", "self_value", "hidden"
+// [, "cpu", "cpu_self"], "top": {...}}. `min_width_px` 0 keeps every node with a value.
+void append_graph_json(std::string& out, const Graph& graph, double min_width_px, size_t top_rows);
+
+}  // namespace sciagraph::report
