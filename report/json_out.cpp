@@ -5,6 +5,7 @@
 #include "text.h"
 #include "tree_views.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace sciagraph::report {
@@ -105,7 +106,10 @@ void append_graph_json(
                 --folded_name;
             }
         }
-        inverted = invert_tree(t);
+        // Not inverted past what prune() draws (its threshold, for the same 1200 px).
+        const double min_weight = std::max(1.0, static_cast<double>(t.weight(CallTree::kRoot)) *
+                                                    std::max(0.0, min_width_px) / 1200);
+        inverted = invert_tree(t, min_weight);
         inverted_pruned = prune(*inverted, min_width_px, 1200, 65000);
     }
     const size_t name_count = folded ? folded->name_count() : t.name_count();

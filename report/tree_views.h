@@ -33,6 +33,8 @@ std::unique_ptr<CallTree> fold_import_frames(const CallTree& tree);
 // `tree` inverted: for each node with a self value, the path from it up to the root, reversed,
 // carries that value (the last frame of each stack at the top level, its callers below it).
 // The root's totals equal `tree`'s; name ids are those of `tree`. Returns a finished tree.
-std::unique_ptr<CallTree> invert_tree(const CallTree& tree);
+// A node lighter than `min_weight` (what prune() would not draw) is made, with its weight as
+// its self value, but not its callers: pruned alike, the result is the full inversion's.
+std::unique_ptr<CallTree> invert_tree(const CallTree& tree, double min_weight = 0);
 
 }  // namespace sciagraph::report

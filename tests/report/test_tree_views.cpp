@@ -140,6 +140,41 @@ TEST_CASE("invert_tree: the last frames at the root, callers below, totals equal
     CHECK(stacks_of(*invert_tree(*invert_tree(*leaves))) == stacks_of(*leaves));
 }
 
+TEST_CASE("invert_tree: stopping at narrow nodes draws what the full inversion draws", "[views]")
+{
+    // Many stacks over few names, so leaves merge and paths diverge at every depth.
+    std::vector<std::tuple<std::vector<std::string>, uint64_t, uint64_t>> stacks;
+    uint64_t seed = 12345;
+    auto next = [&seed](uint64_t n) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        return (seed >> 33) % n;
+    };
+    for (int s = 0; s < 3000; ++s) {
+        std::vector<std::string> frames(1 + next(12));
+        for (std::string& f : frames) {
+            f = "f" + std::to_string(next(9)) + " (m.py:" + std::to_string(1 + next(3)) + ")";
+        }
+        stacks.emplace_back(frames, 1 + next(1000) * next(1000), next(50));
+    }
+    const auto tree = tree_of(stacks);
+    const auto full = invert_tree(*tree);
+    for (const double px : {0.1, 1.0, 5.0}) {
+        const double threshold = static_cast<double>(tree->weight(CallTree::kRoot)) * px / 1200;
+        const auto partial = invert_tree(*tree, threshold);
+        CHECK(partial->size() < full->size());
+        const PrunedTree a = prune(*full, px), b = prune(*partial, px);
+        REQUIRE(a.nodes.size() == b.nodes.size());
+        CHECK(a.parents == b.parents);
+        CHECK(a.hidden == b.hidden);
+        CHECK(a.pruned_weight == b.pruned_weight);
+        for (size_t i = 0; i < a.nodes.size(); ++i) {
+            CHECK(full->node_name(a.nodes[i]) == partial->node_name(b.nodes[i]));
+            CHECK(full->total0(a.nodes[i]) == partial->total0(b.nodes[i]));
+            CHECK(full->total1(a.nodes[i]) == partial->total1(b.nodes[i]));
+        }
+    }
+}
+
 TEST_CASE("append_graph_json: the viewer's data carries the inverted tree and the import fold",
           "[views]")
 {
