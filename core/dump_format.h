@@ -105,6 +105,8 @@ inline constexpr const char* kJobGeneration = "job_generation";
 inline constexpr const char* kJobForkBaseBytes = "job_fork_base_bytes";
 inline constexpr const char* kStartMonotonicNs = "start_monotonic_ns";
 inline constexpr const char* kEndMonotonicNs = "end_monotonic_ns";
+// The working directory the process started in: its frames' relative file names start there.
+inline constexpr const char* kCwd = "cwd";
 // How the process ended: "exit", "exit N" (the status it passed to _exit), or, from a live
 // record (core/record_format.h) of a process that never reached its exit, "killed while
 // recording" (a signal: SIGKILL, the OOM killer, a segfault, abort()).

@@ -141,6 +141,9 @@ void write_meta(Out& out, bool final) noexcept
     static char command[20000];  // only the writer (holding its lock) uses it
     command_json(command, sizeof command);
     meta(out, count, m::kCommand, command);
+    if (*start_cwd() != '\0') {
+        meta(out, count, m::kCwd, start_cwd());
+    }
     const char* reason = disabled_reason();
     meta(out, count, m::kStatus, reason == nullptr ? "ok" : "disabled");
     if (reason != nullptr) {

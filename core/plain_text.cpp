@@ -48,6 +48,19 @@ const char* format_seconds(char* buf, uint64_t ns) noexcept
     return buf;
 }
 
+const char* start_cwd() noexcept
+{
+    static char cwd[4096];
+    static bool known = false;
+    if (!known) {
+        known = true;
+        if (getcwd(cwd, sizeof cwd) == nullptr) {
+            cwd[0] = '\0';
+        }
+    }
+    return cwd;
+}
+
 void command_json(char* json, size_t size) noexcept
 {
     static char raw[16384];  // static, not on the caller's stack: hooks run on small stacks

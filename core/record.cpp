@@ -359,7 +359,8 @@ bool record_process_meta() noexcept
     command_json(command, sizeof command);
     return record_meta(dump::meta::kMode, mode_name(settings().mode)) &&
            record_meta(dump::meta::kPythonVersion, version) &&
-           record_meta(dump::meta::kCommand, command);
+           record_meta(dump::meta::kCommand, command) &&
+           (*start_cwd() == '\0' || record_meta(dump::meta::kCwd, start_cwd()));
 }
 
 void record_refresh(const RecordCounts& counts) noexcept

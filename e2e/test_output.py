@@ -1,5 +1,6 @@
 """What `sciagraph run` leaves in its output directory (design.md, "Output directory of run",
 "Folded stacks"), and the configuration it records there: defaults < file < environment < CLI."""
+import json
 import re
 
 import harness
@@ -92,6 +93,63 @@ class OutputDirectory(RunTestCase):
         self.assertEqual(len(runs), 1, runs)
         self.assertRegex(runs[0].name, r"^\d{8}-\d{6}-\d+$")
         self.assertTrue((runs[0] / "summary.json").is_file())
+
+
+class SourceLines(RunTestCase):
+    """Frames show the line of code they stand for (read from the source when the report is
+    made) in index.html and the SVGs, never in the folded files; index.html folds the import
+    machinery into one frame and carries the inverted tree."""
+
+    ALLOC = 'return bytearray(30 * 1000 * 1000)  # ALLOC <30 MB> & "quoted"'
+    IMPORTED = "TABLE = bytearray(20 * 1000 * 1000)  # IMPORT ALLOC"
+    RELATIVE = "DATA = bytearray(25 * 1000 * 1000)  # RELATIVE ALLOC"
+
+    def memory_graph(self):
+        html = (self.out() / "index.html").read_text()
+        data = re.search(r'<script type="application/json" id="sciagraph-data">(.*?)</script>',
+                         html, re.S)
+        self.assertIsNotNone(data, "index.html has no data")
+        # The line's '<', '>' and '&' are \u escapes inside the <script> element.
+        self.assertNotIn("<30 MB>", data.group(1))
+        return json.loads(data.group(1))["graphs"][0]
+
+    def svg_titles(self, name):
+        import xml.dom.minidom
+        dom = xml.dom.minidom.parse(str(self.out() / name))
+        return [t.firstChild.data for t in dom.getElementsByTagName("title") if t.firstChild]
+
+    def test_allocating_lines_in_report_and_svg_not_in_folded(self):
+        # The relative file is run from the job's starting directory, which it then leaves.
+        self.profile("source_lines_job.py", cwd=harness.PROGRAMS)
+        graph = self.memory_graph()
+        by_name = dict(zip(graph["names"], graph["source"]))
+        for line in [self.ALLOC, self.IMPORTED, self.RELATIVE]:
+            self.assertIn(line, graph["source"], f"index.html lacks {line!r}")
+            self.assertTrue(any(f"\n{line}\n" in t for t in self.svg_titles("memory-peak.svg")),
+                            f"memory-peak.svg has no title with {line!r}")
+        self.assertEqual(by_name["<module> (source_lines_relative.py:3)"], self.RELATIVE)
+        harness.assert_line_is(harness.program("source_lines_job.py"), 12, "# ALLOC")
+        folded = (self.out() / "memory-peak.folded").read_text()
+        self.assertIn("allocate (" + str(harness.program("source_lines_job.py")) + ":12)", folded)
+        self.assertNotIn("ALLOC", folded)
+
+    def test_import_machinery_folded_and_inverted_tree_in_report(self):
+        self.profile("source_lines_job.py", cwd=harness.PROGRAMS)
+        graph = self.memory_graph()
+        names = graph["names"]
+        folded_as = names[graph["import_frame_name"]]
+        self.assertEqual(folded_as, "[import machinery]")
+        imports = {names[i] for i in graph["import_frames"]}
+        self.assertTrue(any("<frozen importlib._bootstrap>" in n for n in imports), imports)
+        self.assertTrue(all("importlib" in n for n in imports), imports)
+        top = {names[i] for i in graph["top_folded"]["name"]}
+        self.assertFalse(top & imports, "the folded top table still lists import frames")
+        inverted = graph["inverted"]
+        self.assertEqual(inverted["total_value"][0], graph["total_value"][0])
+        roots = {names[inverted["name"][i]]: inverted["total_value"][i]
+                 for i, p in enumerate(inverted["parent"]) if i > 0 and p == 0}
+        alloc = "allocate (" + str(harness.program("source_lines_job.py")) + ":12)"
+        harness.assert_within(roots[alloc], 30 * MB, 0.03, "the allocating line at the root")
 
 
 class Configuration(RunTestCase):

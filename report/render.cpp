@@ -9,6 +9,7 @@
 #include "report/report.h"
 #include "run_render.h"
 #include "sciagraph_version.h"
+#include "source_lines.h"
 #include "text.h"
 
 #include <algorithm>
@@ -94,6 +95,17 @@ Outcome render_folded_file(const std::shared_ptr<MappedFile>& file,
     const uint64_t total = parsed.tree->weight(CallTree::kRoot);
     files.graphs.push_back(
         {GraphKind::Samples, parsed.tree.get(), title, std::to_string(parsed.stacks) + " stacks"});
+    // Another tool's stacks say nothing of the job's directory or start: relative file names
+    // are taken from where `sciagraph report` runs, and no file counts as changed.
+    SourceFiles source_files;
+    std::optional<FrameSources> sources;
+    if (options.source_lines) {
+        std::error_code ec;
+        SourceContext context;
+        context.cwd = fs::current_path(ec);
+        sources.emplace(*parsed.tree, source_files, std::move(context));
+        files.graphs.back().sources = &*sources;
+    }
     files.page["title"] = title;
     files.page["fields"] = nlohmann::json::array({{"Input", input.string()},
                                                   {"Stacks", std::to_string(parsed.stacks)},

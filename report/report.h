@@ -29,6 +29,8 @@ struct RenderOptions {
     std::vector<Format> formats;  // empty: every format
     std::string title;            // empty: a title from the command
     double min_width_px = 0.1;    // frames narrower than this in a 1200 px wide graph are pruned
+    // Show each Python frame's line of code (read from its file now) in index.html and the SVGs.
+    bool source_lines = true;
 };
 
 struct Outcome {

@@ -13,6 +13,7 @@
 #include "mapped_file.h"
 #include "profile_list.h"
 #include "render_process.h"
+#include "source_lines.h"
 #include "svg.h"
 #include "text.h"
 #include "timeline_svg.h"
@@ -62,6 +63,26 @@ DumpResult read_profile(fs::path& path)
         }
     }
     return r;
+}
+
+// What the process's frames' file names mean: relative to its working directory (the `cwd` meta;
+// a dump from before it was written reads absolute names only), and read only when not modified
+// since the process started. The start is the dump's time stamp less the process's wall time
+// (a final dump is written at the exit; a record is refreshed until the process ends).
+SourceContext source_context(const Dump& dump, const fs::path& path)
+{
+    SourceContext context;
+    if (const auto cwd = dump.meta_value(meta::kCwd); cwd && !cwd->empty() && cwd->front() == '/') {
+        context.cwd = *cwd;
+    }
+    std::error_code ec;
+    const fs::file_time_type written = fs::last_write_time(path, ec);
+    const auto wall = dump.meta_number(meta::kWallSeconds);
+    if (!ec && wall && *wall >= 0 && *wall < 1e9) {
+        context.started = written - std::chrono::duration_cast<fs::file_time_type::duration>(
+                                        std::chrono::duration<double>(*wall));
+    }
+    return context;
 }
 
 struct Loaded {
@@ -240,13 +261,15 @@ void add_job_view(const JobView& job, ProfileFiles& files, const RenderOptions& 
 bool write_job_files(const fs::path& dir,
                      const JobView& job,
                      const RenderOptions& options,
+                     FrameSources* peak_sources,
+                     FrameSources* time_sources,
                      Error& error)
 {
     if (!job.has_page()) {
         return true;
     }
-    const Graph peak{GraphKind::MemoryPeak, &job.peak_tree(), "Job peak", "", true};
-    const Graph time{GraphKind::Time, &job.time_tree(), "Job time", "", true};
+    const Graph peak{GraphKind::MemoryPeak, &job.peak_tree(), "Job peak", "", true, peak_sources};
+    const Graph time{GraphKind::Time, &job.time_tree(), "Job time", "", true, time_sources};
     if (wants(options, Format::Folded) &&
         (!write_file(dir / "job-peak.folded", render_folded(job.peak_tree(), FoldedMetric::First),
                      error) ||
@@ -402,6 +425,9 @@ Outcome render_dumps(const fs::path& output_dir,
     RunFacts facts = run;
     facts.root_pid = root_pid;
     ProcessTable table(loaded);
+    // One cache of source files for every process: they mostly run the same code.
+    SourceFiles source_files;
+    std::optional<FrameSources> job_peak_sources, job_time_sources;
     for (size_t i = 0; i < loaded.size(); ++i) {
         Loaded& l = loaded[i];
         if (!l.entry.rendered) {
@@ -441,8 +467,27 @@ Outcome render_dumps(const fs::path& output_dir,
              "Time: CPU " + human_micros(static_cast<double>(trees->time->total0(0))) +
                  ", waiting " + human_micros(static_cast<double>(trees->time->total1(0))),
              "colour: orange = running on CPU, blue = waiting"});
+        std::optional<FrameSources> memory_sources, time_sources;
+        if (options.source_lines) {
+            const SourceContext context = source_context(*r.dump, l.path);
+            memory_sources.emplace(*trees->memory, source_files, context);
+            time_sources.emplace(*trees->time, source_files, context);
+            files.graphs[0].sources = &*memory_sources;
+            files.graphs[1].sources = &*time_sources;
+            if (i == 0 && job.has_page()) {
+                // The job's trees hold every process's frames: relative names are read from
+                // the root's directory, which its children mostly share.
+                job_peak_sources.emplace(job.peak_tree(), source_files, context);
+                job_time_sources.emplace(job.time_tree(), source_files, context);
+            }
+        }
         if (i == 0) {
             add_job_view(job, files, options);
+            for (Graph& g : files.graphs) {
+                if (g.job && options.source_lines && job_peak_sources) {
+                    g.sources = g.kind == GraphKind::Time ? &*job_time_sources : &*job_peak_sources;
+                }
+            }
         }
         files.page = make_page(facts, loaded, l, *r.dump, i == 0, warnings, options);
         if (i == 0 && job.has_page()) {
@@ -456,9 +501,8 @@ Outcome render_dumps(const fs::path& output_dir,
                 });
                 fields.insert(at == fields.end() ? at : at + 1,
                               {"Job peak memory",
-                               human_bytes(static_cast<double>(*job.peak_bytes())) + " at " +
-                                   when + ", " + std::to_string(job.process_count()) +
-                                   " processes"});
+                               human_bytes(static_cast<double>(*job.peak_bytes())) + " at " + when +
+                                   ", " + std::to_string(job.process_count()) + " processes"});
             }
         }
         files.processes_json = table.for_page(l);
@@ -466,7 +510,9 @@ Outcome render_dumps(const fs::path& output_dir,
         files.summary["dir"] = l.entry.dir_rel;
         files.speedscope_name = "sciagraph: pid " + std::to_string(l.entry.pid);
         if (!write_profile_files(output_dir / l.entry.dir_rel, files, options, error) ||
-            (i == 0 && !write_job_files(output_dir, job, options, error))) {
+            (i == 0 && !write_job_files(output_dir, job, options,
+                                        job_peak_sources ? &*job_peak_sources : nullptr,
+                                        job_time_sources ? &*job_time_sources : nullptr, error))) {
             outcome.error = error.message;
             outcome.exit_status = static_cast<int>(error.status);
             return outcome;

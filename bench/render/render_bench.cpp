@@ -1,9 +1,11 @@
 // bench/render/render_bench.cpp — times report::render_path on one input for one format,
-// as `sciagraph report INPUT -o OUT --format FORMAT` would run it.
+// as `sciagraph report INPUT -o OUT --format FORMAT` would run it. SCIAGRAPH_BENCH_SOURCE_LINES=0
+// renders without reading the frames' source lines, to see what they cost.
 #include "report/report.h"
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 int main(int argc, char** argv)
@@ -21,6 +23,9 @@ int main(int argc, char** argv)
     options.formats = {*format};
     if (argc > 4) {
         options.min_width_px = std::stod(argv[4]);
+    }
+    if (const char* lines = std::getenv("SCIAGRAPH_BENCH_SOURCE_LINES")) {
+        options.source_lines = std::string(lines) != "0";
     }
     const auto start = std::chrono::steady_clock::now();
     const auto outcome = sciagraph::report::render_path(argv[1], argv[2], options);

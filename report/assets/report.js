@@ -1,6 +1,7 @@
 // sciagraph report viewer: draws the embedded call trees on canvas. No network, no libraries.
 // Data: {page: {...}, graphs: [{kind, unit, names, name, parent, total_value, self_value,
-// hidden, cpu?, cpu_self?, top}]}; nodes are in pre-order, children after their parent.
+// hidden, cpu?, cpu_self?, top, source?, inverted, import_frames?, import_frame_name?,
+// top_folded?}]}; nodes are in pre-order, children after their parent (report/json_out.h).
 (function () {
   'use strict';
   const data = JSON.parse(document.getElementById('sciagraph-data').textContent);
@@ -100,10 +101,71 @@
     return name.slice(0, chars - 2) + '..';
   }
 
-  function showTooltip(text, x, y) {
+  // The columns of one drawable tree (the graph's own, or its inverted view).
+  const COLUMNS = ['name', 'parent', 'total_value', 'self_value', 'hidden', 'cpu', 'cpu_self'];
+  function columnsOf(src) {
+    const t = {};
+    for (const c of COLUMNS) t[c] = src[c] || null;
+    return t;
+  }
+
+  // Each run of import machinery frames on a path made one frame, as report/tree_views.cpp's
+  // fold_import_frames does on the whole tree; here on the drawn (pruned) tree, whose frames too
+  // narrow to draw stay counted in `hidden`. Totals are unchanged.
+  function foldImports(t, isImport, folded, names) {
+    const n = t.name.length, time = !!t.cpu;
+    const out = {name: [t.name[0]], parent: [0], total_value: [t.total_value[0]],
+      self_value: [t.self_value[0]], hidden: [t.hidden[0]], cpu: time ? [t.cpu[0]] : null,
+      cpu_self: time ? [t.cpu_self[0]] : null};
+    const kids = [[]], index = new Map(), map = new Int32Array(n);
+    for (let i = 1; i < n; i++) {
+      const p = map[t.parent[i]], imp = isImport.has(t.name[i]);
+      let m;
+      if (imp && p !== 0 && out.name[p] === folded) {
+        m = p;  // the run goes on: its total is already in the run's first frame's
+      } else {
+        const name = imp ? folded : t.name[i], key = p + ',' + name;
+        m = index.get(key);
+        if (m === undefined) {
+          m = out.name.length;
+          index.set(key, m);
+          out.name.push(name); out.parent.push(p); out.total_value.push(0);
+          out.self_value.push(0); out.hidden.push(0);
+          if (time) { out.cpu.push(0); out.cpu_self.push(0); }
+          kids.push([]);
+          kids[p].push(m);
+        }
+        out.total_value[m] += t.total_value[i];
+        if (time) out.cpu[m] += t.cpu[i];
+      }
+      out.self_value[m] += t.self_value[i];
+      out.hidden[m] += t.hidden[i];
+      if (time) out.cpu_self[m] += t.cpu_self[i];
+      map[i] = m;
+    }
+    // Pre-order again, children in name order, as the C++ side writes every tree.
+    const res = {name: [], parent: [], total_value: [], self_value: [], hidden: [],
+      cpu: time ? [] : null, cpu_self: time ? [] : null};
+    const stack = [[0, 0]];
+    while (stack.length) {
+      const [node, parentPos] = stack.pop();
+      const pos = res.name.length;
+      for (const c of COLUMNS) if (res[c] && c !== 'parent') res[c].push(out[c][node]);
+      res.parent.push(parentPos);
+      const ks = kids[node].slice().sort((a, b) => {
+        const x = names[out.name[a]], y = names[out.name[b]];
+        return x < y ? -1 : x > y ? 1 : 0;
+      });
+      for (let k = ks.length - 1; k >= 0; k--) stack.push([ks[k], pos]);
+    }
+    return res;
+  }
+
+  function showTooltip(text, x, y, source) {
     tooltip.textContent = '';
     const lines = text.split('\n');
     tooltip.appendChild(el('b', {text: lines[0]}));
+    if (source) tooltip.appendChild(el('code', {class: 'src', text: '\n' + source}));
     tooltip.appendChild(document.createTextNode('\n' + lines.slice(1).join('\n')));
     tooltip.hidden = false;
     const r = tooltip.getBoundingClientRect();
@@ -118,36 +180,11 @@
     constructor(graph, container, index) {
       this.g = graph;
       this.fmt = formatter(graph.kind);
-      const n = graph.name.length;
-      this.n = n;
-      this.names = graph.name.map((i) => graph.names[i]);
-      this.total = graph.total_value;
-      this.x = new Float64Array(n);
-      this.depth = new Int32Array(n);
-      this.end = new Int32Array(n);  // one past the last node of each subtree
-      this.children = Array.from({length: n}, () => []);
-      const cursor = new Float64Array(n);
-      this.maxDepth = 0;
-      for (let i = 1; i < n; i++) {
-        const p = graph.parent[i];
-        this.x[i] = cursor[p];
-        cursor[p] += graph.total_value[i];
-        cursor[i] = this.x[i];
-        this.depth[i] = this.depth[p] + 1;
-        if (this.depth[i] > this.maxDepth) this.maxDepth = this.depth[i];
-        this.children[p].push(i);
-      }
-      for (let i = 0; i < n; i++) this.end[i] = i + 1;
-      for (let i = n - 1; i > 0; i--) {
-        const p = graph.parent[i];
-        if (this.end[i] > this.end[p]) this.end[p] = this.end[i];
-      }
-      this.colours = new Array(n);
-      for (let i = 0; i < n; i++) {
-        this.colours[i] = i === 0 ? '#c8c8c8' : graph.kind === 'time'
-          ? cpuColour(this.total[i] > 0 ? graph.cpu[i] / this.total[i] : 0)
-          : nameColour(this.names[i]);
-      }
+      this.inverted = false;
+      this.showImports = false;  // the import machinery is one frame unless asked for
+      this.importSet = new Set(graph.import_frames || []);
+      this.hasImports = this.importSet.size > 0 && graph.import_frame_name != null;
+      this.layout();
       this.zoom = 0;
       this.focus = -1;
       this.icicle = true;  // densest part at the top of the page, where scrolling starts
@@ -155,6 +192,69 @@
       this.matchList = [];
       this.matchCursor = -1;
       this.build(container, index);
+    }
+
+    // The tree the view draws now: the graph's or its inverted one, import frames folded or not.
+    currentTree() {
+      const g = this.g;
+      let t = this.inverted && g.inverted ? columnsOf(g.inverted) : columnsOf(g);
+      if (this.hasImports && !this.showImports) {
+        t = foldImports(t, this.importSet, g.import_frame_name, g.names);
+      }
+      return t;
+    }
+
+    sourceOf(nameIndex) {
+      return this.g.source ? this.g.source[nameIndex] || '' : '';
+    }
+
+    layout() {
+      const graph = this.g, t = this.t = this.currentTree();
+      const n = t.name.length;
+      this.n = n;
+      this.nameIdx = t.name;
+      this.names = t.name.map((i) => graph.names[i]);
+      this.total = t.total_value;
+      this.x = new Float64Array(n);
+      this.depth = new Int32Array(n);
+      this.end = new Int32Array(n);  // one past the last node of each subtree
+      this.children = Array.from({length: n}, () => []);
+      const cursor = new Float64Array(n);
+      this.maxDepth = 0;
+      for (let i = 1; i < n; i++) {
+        const p = t.parent[i];
+        this.x[i] = cursor[p];
+        cursor[p] += t.total_value[i];
+        cursor[i] = this.x[i];
+        this.depth[i] = this.depth[p] + 1;
+        if (this.depth[i] > this.maxDepth) this.maxDepth = this.depth[i];
+        this.children[p].push(i);
+      }
+      for (let i = 0; i < n; i++) this.end[i] = i + 1;
+      for (let i = n - 1; i > 0; i--) {
+        const p = t.parent[i];
+        if (this.end[i] > this.end[p]) this.end[p] = this.end[i];
+      }
+      this.colours = new Array(n);
+      for (let i = 0; i < n; i++) {
+        this.colours[i] = i === 0 ? '#c8c8c8' : graph.kind === 'time'
+          ? cpuColour(this.total[i] > 0 ? t.cpu[i] / this.total[i] : 0)
+          : nameColour(this.names[i]);
+      }
+    }
+
+    // Switches the tree drawn (inverted, import frames): zoom and focus start over, the search
+    // is run again on the new frames, the table follows the import switch.
+    relayout() {
+      this.layout();
+      this.zoom = 0;
+      this.focus = -1;
+      this.reset.disabled = true;
+      this.invertBtn.setAttribute('aria-pressed', String(this.inverted));
+      if (this.importBox) this.importBox.checked = this.showImports;
+      this.tableHost.replaceChildren(this.table());
+      this.setSearch(this.search.value, this.regex.checked, this.matchCase.checked);
+      this.showDetails(-1);
     }
 
     build(container, index) {
@@ -182,11 +282,19 @@
       const reset = el('button', {type: 'button', text: 'Reset zoom', disabled: ''});
       const flameBtn = el('button', {type: 'button', text: 'Flame', 'aria-pressed': 'false'});
       const icicleBtn = el('button', {type: 'button', text: 'Icicle', 'aria-pressed': 'true'});
+      const invertBtn = el('button', {type: 'button', text: 'Inverted', 'aria-pressed': 'false',
+        title: 'The lines that allocate or run at the root, their callers beyond'});
+      const importBox = this.hasImports ? el('input', {type: 'checkbox',
+        'aria-label': 'Show the import machinery frames'}) : null;
       const toolbar = el('div', {class: 'toolbar', role: 'toolbar', 'aria-label': 'Flamegraph controls'}, [
         search,
         el('label', {}, [regex, document.createTextNode(' regex')]),
         el('label', {}, [matchCase, document.createTextNode(' match case')]),
         matched, reset, el('span', {}, [flameBtn, document.createTextNode(' '), icicleBtn]),
+        invertBtn,
+        importBox && el('label', {title: 'Frames of importlib\'s <frozen ...> modules; folded into ' +
+          'one [import machinery] frame when not shown'}, [importBox,
+          document.createTextNode(' import machinery')]),
       ]);
       section.appendChild(toolbar);
       section.appendChild(this.legend());
@@ -199,9 +307,10 @@
       section.appendChild(el('p', {class: 'kbd-help', text:
         'Click a frame to zoom, click the bottom frame or press Escape to reset. Keyboard: Tab to the graph, ' +
         'arrows move, Enter zooms; / searches; Enter and Shift+Enter in the search box go through matches.'}));
-      section.appendChild(this.table());
+      const tableHost = el('div', {class: 'top-table'}, [this.table()]);
+      section.appendChild(tableHost);
       Object.assign(this, {section, search, regex, matchCase, matched, reset, flameBtn, icicleBtn,
-        canvas, details});
+        invertBtn, importBox, canvas, details, tableHost});
 
       const onSearch = () => this.setSearch(search.value, regex.checked, matchCase.checked);
       search.addEventListener('input', onSearch);
@@ -214,6 +323,10 @@
       reset.addEventListener('click', () => this.setZoom(0));
       flameBtn.addEventListener('click', () => this.setIcicle(false));
       icicleBtn.addEventListener('click', () => this.setIcicle(true));
+      invertBtn.addEventListener('click', () => { this.inverted = !this.inverted; this.relayout(); });
+      if (importBox) {
+        importBox.addEventListener('change', () => { this.showImports = importBox.checked; this.relayout(); });
+      }
       canvas.addEventListener('mousemove', (e) => this.hover(e));
       canvas.addEventListener('mouseleave', () => { hideTooltip(); this.showDetails(this.focus); });
       canvas.addEventListener('click', (e) => {
@@ -243,12 +356,13 @@
     }
 
     table() {
-      const g = this.g, top = g.top, fmt = this.fmt, total = this.total[0];
+      const g = this.g, fmt = this.fmt, total = this.total[0];
+      const top = this.hasImports && !this.showImports && g.top_folded ? g.top_folded : g.top;
       const time = g.kind === 'time';
       const rows = [];
       for (let r = 0; r < top.count; r++) {
-        rows.push({name: g.names[top.name[r]], self: top.self_value[r], total: top.total_value[r],
-          cpu: time ? top.cpu_self[r] : 0});
+        rows.push({name: g.names[top.name[r]], source: this.sourceOf(top.name[r]),
+          self: top.self_value[r], total: top.total_value[r], cpu: time ? top.cpu_self[r] : 0});
       }
       const cols = [['name', 'Function (file:line)', false], ['self', 'Self', true],
         ['selfPct', 'Self %', true], ['total', 'Total', true], ['totalPct', 'Total %', true]];
@@ -265,8 +379,10 @@
         });
         tbody.textContent = '';
         for (const row of rows) {
+          const nameCell = el('td', {class: 'name', text: row.name});
+          if (row.source) nameCell.appendChild(el('code', {class: 'src', text: row.source}));
           const tr = el('tr', {tabindex: '0', title: 'Search for this function'}, [
-            el('td', {class: 'name', text: row.name}),
+            nameCell,
             el('td', {class: 'num', text: fmt(row.self)}),
             el('td', {class: 'num', text: pct(row.self, total)}),
             el('td', {class: 'num', text: fmt(row.total)}),
@@ -302,20 +418,25 @@
     }
 
     label(i) {
-      const g = this.g, fmt = this.fmt, t = this.total[i], root = this.total[0];
+      const g = this.g, tr = this.t, fmt = this.fmt, t = this.total[i], root = this.total[0];
       const zt = this.total[this.zoom];
       let s = this.names[i] + '\n' + fmt(t) + ' · ' + pct(t, root) + ' of total';
       if (this.zoom !== 0) s += ' · ' + pct(t, zt) + ' of zoomed frame';
-      s += '\nself ' + fmt(g.self_value[i]) + ' (' + pct(g.self_value[i], root) + ')';
+      // Inverted, a frame's self is where its path's outermost caller is: no figure to show.
+      if (!this.inverted) s += '\nself ' + fmt(tr.self_value[i]) + ' (' + pct(tr.self_value[i], root) + ')';
       if (g.kind === 'time') {
-        s += '\nCPU ' + fmt(g.cpu[i]) + ', waiting ' + fmt(t - g.cpu[i]) + ' (' + pct(g.cpu[i], t) + ' CPU)';
+        s += '\nCPU ' + fmt(tr.cpu[i]) + ', waiting ' + fmt(t - tr.cpu[i]) + ' (' + pct(tr.cpu[i], t) + ' CPU)';
       }
-      if (g.hidden[i] > 0) s += '\n' + fmt(g.hidden[i]) + ' in frames too narrow to draw';
+      if (tr.hidden[i] > 0) s += '\n' + fmt(tr.hidden[i]) + ' in frames too narrow to draw';
       return s;
     }
 
     showDetails(i) {
-      if (this.details) this.details.textContent = i >= 0 ? this.label(i).replace(/\n/g, ' · ') : '';
+      if (!this.details) return;
+      if (i < 0) { this.details.textContent = ''; return; }
+      const lines = this.label(i).split('\n'), source = this.sourceOf(this.nameIdx[i]);
+      if (source) lines.splice(1, 0, source);
+      this.details.textContent = lines.join(' · ');
     }
 
     setIcicle(on) {
@@ -377,7 +498,7 @@
 
     key(e) {
       let i = this.focus < 0 ? this.zoom : this.focus;
-      const p = this.g.parent;
+      const p = this.t.parent;
       const siblings = i === 0 ? [0] : this.children[p[i]];
       const at = siblings.indexOf(i);
       const down = this.icicle ? 'ArrowDown' : 'ArrowUp';
@@ -414,7 +535,7 @@
     hover(e) {
       const i = this.hit(e);
       if (i < 0) { hideTooltip(); return; }
-      showTooltip(this.label(i), e.clientX, e.clientY);
+      showTooltip(this.label(i), e.clientX, e.clientY, this.sourceOf(this.nameIdx[i]));
       this.showDetails(i);
     }
 
@@ -462,7 +583,7 @@
         }
       };
       // Ancestors of the zoomed frame, full width and faded.
-      for (let a = z; ; a = this.g.parent[a]) {
+      for (let a = z; ; a = this.t.parent[a]) {
         if (a !== z) drawFrame(a, 0, width, true);
         if (a === 0) break;
       }

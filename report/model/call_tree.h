@@ -52,6 +52,9 @@ public:
     size_t size() const { return nodes_.size(); }
     size_t name_count() const { return names_.size(); }
     std::string_view name(uint32_t name_id) const { return names_[name_id]; }
+    // The name as it was interned, before sanitising: interning every key of a tree in id order
+    // into a new tree gives the same ids (report/model/tree_views.h relies on it).
+    std::string_view name_key(uint32_t name_id) const { return name_keys_[name_id]; }
     std::string_view node_name(uint32_t node) const { return names_[nodes_[node].name]; }
     uint32_t name_id(uint32_t node) const { return nodes_[node].name; }
     uint32_t parent(uint32_t node) const { return nodes_[node].parent; }

@@ -15,6 +15,8 @@ enum class GraphKind {
     Samples,     // folded input: counts of unknown unit
 };
 
+class FrameSources;
+
 struct Graph {
     GraphKind kind = GraphKind::Samples;
     const CallTree* tree = nullptr;
@@ -23,6 +25,9 @@ struct Graph {
     // A graph of the whole job (report/model/job_view.h) on the root's page: drawn in index.html, but
     // not one of the process's own files (write_profile_files names those by kind).
     bool job = false;
+    // The lines of code of the tree's frames (source_lines.h), shown beside their names in
+    // tooltips and tables; null: none are shown.
+    FrameSources* sources = nullptr;
 };
 
 // "bytes", "microseconds", "samples": the unit name in outputs.

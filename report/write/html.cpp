@@ -53,7 +53,7 @@ std::string render_html(const nlohmann::json& page,
     std::string data = "{\"page\":" + safe_page + ",\"graphs\":[";
     for (size_t i = 0; i < graphs.size(); ++i) {
         data += i > 0 ? "," : "";
-        append_graph_json(data, graphs[i], min_width_px, 200);
+        append_graph_json(data, graphs[i], min_width_px, 200, true);
     }
     data += "]}";
 

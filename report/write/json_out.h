@@ -13,6 +13,15 @@ namespace sciagraph::report {
 // Appends a JSON object: {"kind", "unit", "title", "subtitle", "total", "pruned_total",
 // "pruned_frames", "names", "name", "parent", "total_value", "self_value", "hidden"
 // [, "cpu", "cpu_self"], "top": {...}}. `min_width_px` 0 keeps every node with a value.
-void append_graph_json(std::string& out, const Graph& graph, double min_width_px, size_t top_rows);
+// `interactive_views` (index.html) adds what the viewer switches to and shows beside the
+// names: "source" (each name's line of code, "" for none; absent when no line was found),
+// "inverted" (the inverted tree's columns, tree_views.h) and, when the tree has import frames,
+// "import_frames" (the names the viewer folds), "import_frame_name" (what into) and
+// "top_folded" (the top table with them folded).
+void append_graph_json(std::string& out,
+                       const Graph& graph,
+                       double min_width_px,
+                       size_t top_rows,
+                       bool interactive_views = false);
 
 }  // namespace sciagraph::report

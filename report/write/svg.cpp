@@ -2,6 +2,7 @@
 #include "svg.h"
 
 #include "assets.h"
+#include "source_lines.h"
 #include "text.h"
 
 namespace sciagraph::report {
@@ -26,6 +27,12 @@ void append_tooltip(std::string& out, const Graph& g, uint32_t node, uint64_t hi
     const CallTree& t = *g.tree;
     std::string text(t.node_name(node));
     text += "\n";
+    if (g.sources != nullptr) {
+        if (const std::string_view line = g.sources->line(t.name_id(node)); !line.empty()) {
+            text += line;  // the line of code, under the frame it stands for
+            text += "\n";
+        }
+    }
     text += format_value(g.kind, t.weight(node));
     text += " (";
     append_percent(text, t.weight(node), root);

@@ -1,6 +1,7 @@
 // report/write/text.cpp — see text.h.
 #include "text.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -297,6 +298,50 @@ std::string fit_label(std::string_view text, size_t max_chars)
         }
     }
     return std::string(text);
+}
+
+std::string clean_source_line(std::string_view line, size_t max_chars)
+{
+    auto blank = [](char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+    };
+    while (!line.empty() && blank(line.front())) {
+        line.remove_prefix(1);
+    }
+    while (!line.empty() && blank(line.back())) {
+        line.remove_suffix(1);
+    }
+    std::string out;
+    out.reserve(std::min(line.size(), max_chars * 4) + 3);
+    size_t chars = 0;
+    for (size_t i = 0; i < line.size();) {
+        if (chars == max_chars) {
+            out += "\xE2\x80\xA6";  // the line goes on: "…"
+            break;
+        }
+        const auto c = static_cast<unsigned char>(line[i]);
+        if (c >= 0x80) {
+            const size_t n = utf8_sequence_length(line, i);
+            if (n == 0) {
+                out += "\xEF\xBF\xBD";
+                ++i;
+            } else {
+                out.append(line.substr(i, n));
+                i += n;
+            }
+            ++chars;
+            continue;
+        }
+        if (c == '\t') {
+            out += ' ';
+            ++chars;
+        } else if (c >= 0x20 && c != 0x7F) {
+            out += static_cast<char>(c);
+            ++chars;
+        }
+        ++i;
+    }
+    return out;
 }
 
 }  // namespace sciagraph::report

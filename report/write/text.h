@@ -31,4 +31,10 @@ std::string human_micros(double micros);
 // " .."; or cut, ending in "..", never splitting a UTF-8 sequence.
 std::string fit_label(std::string_view text, size_t max_chars);
 
+// One line of a source file as the reports show it beside its frame: leading and trailing
+// white space stripped, tabs made spaces, other control characters dropped, invalid UTF-8 made
+// U+FFFD, and cut to `max_chars` code points ending in "…" (never splitting a UTF-8 sequence).
+// Escaping is left to each output's writer.
+std::string clean_source_line(std::string_view line, size_t max_chars);
+
 }  // namespace sciagraph::report

@@ -1,11 +1,15 @@
 #!/bin/sh
 # tests/report/html_check.sh — checks a rendered index.html in headless Chromium (Debian's
 # `chromium`): the page loads with no console errors, and search (substring, regex, a bad regex),
-# click-to-zoom, Escape-to-reset and the flame/icicle toggle work. It drives the page through
-# real DOM events from a script appended to a copy of the report, and reads the results back
-# from the dumped DOM.
+# click-to-zoom, Escape-to-reset, the flame/icicle toggle, the import machinery switch (when the
+# report has import frames), the inverted view and the source lines in the table and tooltips
+# work. It drives the page through real DOM events from a script appended to a copy of the
+# report, and reads the results back from the dumped DOM.
 #
 #   tests/report/html_check.sh path/to/index.html [screenshot.png]
+#
+# SGCHECK_EXPECT_SOURCE=LINE requires that line of code in the first graph's top table and a
+# source line in a frame's tooltip; SGCHECK_EXPECT_IMPORTS=1 requires the import switch.
 set -eu
 report=$1
 shot=${2:-}
@@ -75,6 +79,56 @@ cat >> "$work/check.html" <<'JS'
     out.timeline = document.querySelectorAll('section.timeline svg').length;
     out.timelineBands = document.querySelectorAll('section.timeline path.band').length;
     out.timelineTitles = document.querySelectorAll('section.timeline path.band > title').length;
+
+    // Where frame i is drawn, in client coordinates (its row, the middle of its width).
+    const at = (i) => {
+      const rr = v.canvas.getBoundingClientRect();
+      for (let y = 0; y < v.rows.length; y++) {
+        for (const f of v.rows[y]) {
+          if (f[0] === i) return {clientX: rr.left + f[1] + f[2] / 2, clientY: rr.top + y * 17 + 8};
+        }
+      }
+      return null;
+    };
+    const count = (re) => v.names.filter((n) => re.test(n)).length;
+    const total = v.total[0];
+    // Import machinery: one frame by default; the checkbox shows every frame, totals stay.
+    out.importBox = !!v.importBox;
+    if (v.importBox) {
+      out.foldedFrames = count(/^\[import machinery\]$/);
+      out.frozenWhenFolded = count(/<frozen importlib/);
+      v.importBox.click();
+      out.frozenWhenShown = count(/<frozen importlib/);
+      out.foldedWhenShown = count(/^\[import machinery\]$/);
+      out.importTotalsEqual = v.total[0] === total;
+      v.importBox.click();
+      out.foldedAgain = count(/^\[import machinery\]$/);
+    }
+    // Source lines: under the names in the table, and in a frame's tooltip.
+    out.tableSources = Array.from(v.section.querySelectorAll('td.name code.src'), (c) => c.textContent);
+    let withSource = -1;
+    for (let i = 1; i < v.n && withSource < 0; i++) {
+      if (v.sourceOf(v.nameIdx[i]) && at(i)) withSource = i;
+    }
+    if (withSource > 0) {
+      v.canvas.dispatchEvent(new MouseEvent('mousemove', Object.assign({bubbles: true}, at(withSource))));
+      const code = document.querySelector('#tooltip code.src');
+      out.tooltipSource = code ? code.textContent.trim() : null;
+      out.expectedSource = v.sourceOf(v.nameIdx[withSource]);
+      out.tooltipShown = !document.getElementById('tooltip').hidden;
+    }
+    // Inverted: the frames with the most self value at the root, the totals unchanged, zoom works.
+    const topName = v.section.querySelector('tbody tr td.name').firstChild.textContent;
+    v.invertBtn.click();
+    out.inverted = v.inverted && v.invertBtn.getAttribute('aria-pressed') === 'true';
+    out.invertedTotalsEqual = v.total[0] === total;
+    const widest = v.children[0].reduce((a, b) => (v.total[b] > v.total[a] ? b : a));
+    out.invertedRoot = v.names[widest];
+    out.topSelfName = topName;
+    v.canvas.dispatchEvent(new MouseEvent('click', Object.assign({bubbles: true}, at(widest))));
+    out.invertedZoomed = v.zoom === widest;
+    v.invertBtn.click();
+    out.backToCallers = !v.inverted && v.total[0] === total && v.zoom === 0;
   } catch (e) {
     out.errors.push('exception: ' + e);
   }
@@ -83,10 +137,15 @@ cat >> "$work/check.html" <<'JS'
 </script>
 JS
 # shellcheck disable=SC2086
-timeout 60 "$browser" $flags --user-data-dir="$work/p2" --dump-dom "file://$work/check.html" \
-    > "$work/checked.html" 2> /dev/null || true
+timeout 60 "$browser" $flags --user-data-dir="$work/p2" --enable-logging=stderr --v=0 \
+    --dump-dom "file://$work/check.html" > "$work/checked.html" 2> "$work/checked.log" || true
+if grep -E "CONSOLE|Uncaught" "$work/checked.log" | grep -viE "favicon" > "$work/console.txt"; then
+    echo "html_check: FAIL: console messages while driving the page:" >&2
+    cat "$work/console.txt" >&2
+    exit 1
+fi
 python3 - "$work/checked.html" <<'PY'
-import html, json, re, sys
+import html, json, os, re, sys
 text = open(sys.argv[1], encoding="utf-8").read()
 m = re.search(r"<title>SGCHECK (.*?)</title>", text, re.S)
 if not m:
@@ -104,7 +163,26 @@ checks = [
     ("top table has rows", r["tableRows"] > 0),
     ("timeline (if any) has titled bands",
      r["timeline"] == 0 or (r["timelineBands"] > 0 and r["timelineTitles"] == r["timelineBands"])),
+    ("inverted view: the top self frame at the root", r["inverted"] and r["invertedRoot"] == r["topSelfName"]),
+    ("inverted view keeps the totals", r["invertedTotalsEqual"]),
+    ("inverted view zooms", r["invertedZoomed"]),
+    ("back from the inverted view", r["backToCallers"]),
 ]
+if os.environ.get("SGCHECK_EXPECT_IMPORTS") == "1":
+    checks.append(("import machinery switch present", r["importBox"]))
+if r["importBox"]:
+    checks += [
+        ("import machinery folded by default", r["foldedFrames"] > 0 and r["frozenWhenFolded"] == 0),
+        ("import switch shows the frames", r["frozenWhenShown"] > 0 and r["foldedWhenShown"] == 0),
+        ("import switch keeps the totals", r["importTotalsEqual"]),
+        ("import switch folds again", r["foldedAgain"] == r["foldedFrames"]),
+    ]
+if "SGCHECK_EXPECT_SOURCE" in os.environ:
+    want = os.environ["SGCHECK_EXPECT_SOURCE"]
+    checks += [
+        ("source lines in the top table", want in r["tableSources"]),
+        ("source line in a frame's tooltip", r.get("tooltipShown") and r.get("tooltipSource") == r.get("expectedSource") != None),
+    ]
 failed = [name for name, ok in checks if not ok]
 for name, ok in checks:
     print(("ok   " if ok else "FAIL ") + name)
