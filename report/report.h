@@ -58,4 +58,15 @@ Outcome render_path(const std::filesystem::path& input,
                     const std::filesystem::path& output_dir,
                     const RenderOptions& options);
 
+// `sciagraph report --diff BEFORE AFTER`: each a run directory (its root process), a raw dump
+// or live record, or a folded-stacks file. Writes into `output_dir` `memory-peak.diff.folded`
+// and `time.diff.folded` for what both inputs have (`stacks.diff.folded` for two folded files
+// of unknown unit), each line `stack before after`, and an `index.html` drawing AFTER coloured
+// by the change. Inputs with nothing in common (memory against time) fail with
+// ExitStatus::Mismatch. `options.formats` is not used. Never throws.
+Outcome render_diff(const std::filesystem::path& before,
+                    const std::filesystem::path& after,
+                    const std::filesystem::path& output_dir,
+                    const RenderOptions& options);
+
 }  // namespace sciagraph::report

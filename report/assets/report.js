@@ -2,6 +2,8 @@
 // Data: {page: {...}, graphs: [{kind, unit, names, name, parent, total_value, self_value,
 // hidden, cpu?, cpu_self?, top, source?, inverted, import_frames?, import_frame_name?,
 // top_folded?}]}; nodes are in pre-order, children after their parent (report/json_out.h).
+// A diff graph (report/diff_json.h) is drawn on AFTER's values and adds value_kind, before,
+// before_self and changes; it has no inverted tree and no import frames.
 (function () {
   'use strict';
   const data = JSON.parse(document.getElementById('sciagraph-data').textContent);
@@ -75,6 +77,23 @@
   function cpuColour(share) {
     return hex(0x4e + share * (0xf0 - 0x4e) | 0, 0x8f + share * (0x78 - 0x8f) | 0,
       0xd6 + share * (0x2d - 0xd6) | 0);
+  }
+  // Differential flamegraph: red grew, blue shrank, as flamegraph.pl draws a `stack before
+  // after` file; the shade is the change relative to the larger side (new or gone: full).
+  function diffColour(before, after) {
+    const larger = Math.max(before, after);
+    const k = larger > 0 ? Math.abs(after - before) / larger : 0;
+    const to = after >= before ? [0xd7, 0x30, 0x27] : [0x2c, 0x6f, 0xbb];
+    return hex(0xee + k * (to[0] - 0xee) | 0, 0xee + k * (to[1] - 0xee) | 0,
+      0xee + k * (to[2] - 0xee) | 0);
+  }
+  function signed(fmt, delta) {
+    return (delta >= 0 ? '+' : '−') + fmt(Math.abs(delta));
+  }
+  function relChange(before, after) {
+    if (before === 0) return after === 0 ? '0%' : 'new';
+    const r = 100 * (after - before) / before;
+    return (r >= 0 ? '+' : '−') + Math.abs(r).toFixed(1) + '%';
   }
 
   // Search: substring by default, regex on request; a bad regex never throws.
@@ -179,7 +198,8 @@
   class FlameView {
     constructor(graph, container, index) {
       this.g = graph;
-      this.fmt = formatter(graph.kind);
+      this.fmt = formatter(graph.value_kind || graph.kind);
+      this.diff = graph.kind === 'diff';
       this.inverted = false;
       this.showImports = false;  // the import machinery is one frame unless asked for
       this.importSet = new Set(graph.import_frames || []);
@@ -237,7 +257,8 @@
       }
       this.colours = new Array(n);
       for (let i = 0; i < n; i++) {
-        this.colours[i] = i === 0 ? '#c8c8c8' : graph.kind === 'time'
+        this.colours[i] = i === 0 ? '#c8c8c8' : this.diff
+          ? diffColour(graph.before[i], this.total[i]) : graph.kind === 'time'
           ? cpuColour(this.total[i] > 0 ? t.cpu[i] / this.total[i] : 0)
           : nameColour(this.names[i]);
       }
@@ -250,7 +271,7 @@
       this.zoom = 0;
       this.focus = -1;
       this.reset.disabled = true;
-      this.invertBtn.setAttribute('aria-pressed', String(this.inverted));
+      if (this.invertBtn) this.invertBtn.setAttribute('aria-pressed', String(this.inverted));
       if (this.importBox) this.importBox.checked = this.showImports;
       this.tableHost.replaceChildren(this.table());
       this.setSearch(this.search.value, this.regex.checked, this.matchCase.checked);
@@ -270,7 +291,9 @@
       if (sub) section.appendChild(el('p', {class: 'subtitle', text: sub}));
       container.appendChild(section);
       if (!this.n || !this.total[0]) {
-        section.appendChild(el('p', {class: 'empty', text: 'No samples were recorded for this graph.'}));
+        section.appendChild(el('p', {class: 'empty', text: this.diff
+          ? 'Nothing of AFTER to draw: every stack is gone.' : 'No samples were recorded for this graph.'}));
+        if (this.diff) section.appendChild(this.changesTable());
         this.empty = true;
         return;
       }
@@ -282,8 +305,8 @@
       const reset = el('button', {type: 'button', text: 'Reset zoom', disabled: ''});
       const flameBtn = el('button', {type: 'button', text: 'Flame', 'aria-pressed': 'false'});
       const icicleBtn = el('button', {type: 'button', text: 'Icicle', 'aria-pressed': 'true'});
-      const invertBtn = el('button', {type: 'button', text: 'Inverted', 'aria-pressed': 'false',
-        title: 'The lines that allocate or run at the root, their callers beyond'});
+      const invertBtn = this.diff ? null : el('button', {type: 'button', text: 'Inverted',
+        'aria-pressed': 'false', title: 'The lines that allocate or run at the root, their callers beyond'});
       const importBox = this.hasImports ? el('input', {type: 'checkbox',
         'aria-label': 'Show the import machinery frames'}) : null;
       const toolbar = el('div', {class: 'toolbar', role: 'toolbar', 'aria-label': 'Flamegraph controls'}, [
@@ -307,7 +330,7 @@
       section.appendChild(el('p', {class: 'kbd-help', text:
         'Click a frame to zoom, click the bottom frame or press Escape to reset. Keyboard: Tab to the graph, ' +
         'arrows move, Enter zooms; / searches; Enter and Shift+Enter in the search box go through matches.'}));
-      const tableHost = el('div', {class: 'top-table'}, [this.table()]);
+      const tableHost = el('div', {class: 'top-table'}, [this.diff ? this.changesTable() : this.table()]);
       section.appendChild(tableHost);
       Object.assign(this, {section, search, regex, matchCase, matched, reset, flameBtn, icicleBtn,
         invertBtn, importBox, canvas, details, tableHost});
@@ -323,7 +346,9 @@
       reset.addEventListener('click', () => this.setZoom(0));
       flameBtn.addEventListener('click', () => this.setIcicle(false));
       icicleBtn.addEventListener('click', () => this.setIcicle(true));
-      invertBtn.addEventListener('click', () => { this.inverted = !this.inverted; this.relayout(); });
+      if (invertBtn) {
+        invertBtn.addEventListener('click', () => { this.inverted = !this.inverted; this.relayout(); });
+      }
       if (importBox) {
         importBox.addEventListener('change', () => { this.showImports = importBox.checked; this.relayout(); });
       }
@@ -338,6 +363,16 @@
     }
 
     legend() {
+      if (this.diff) {
+        return el('div', {class: 'legend'}, [
+          el('span', {}, [el('span', {class: 'swatch', style: 'background:#2c6fbb'}),
+            document.createTextNode('shrank')]),
+          el('span', {class: 'gradient diff', role: 'img', 'aria-label': 'from shrank through unchanged to grew'}),
+          el('span', {}, [el('span', {class: 'swatch', style: 'background:#d73027'}),
+            document.createTextNode('grew')]),
+          el('span', {text: '· shade: change relative to the larger of before and after · width: after'}),
+        ]);
+      }
       if (this.g.kind === 'time') {
         return el('div', {class: 'legend'}, [
           el('span', {}, [el('span', {class: 'swatch', style: 'background:#4e8fd6'}),
@@ -417,8 +452,49 @@
         el('div', {class: 'table-wrap'}, [el('table', {}, [el('thead', {}, [head]), tbody])])]);
     }
 
+    // The largest changes, stack by stack: its last frame, before, after, change.
+    changesTable() {
+      const g = this.g, c = g.changes, fmt = this.fmt;
+      const tbody = el('tbody');
+      for (let r = 0; r < c.count; r++) {
+        const frames = c.stack[r].map((n) => g.names[n]);
+        const leaf = frames[frames.length - 1] || '';
+        const delta = c.after[r] - c.before[r];
+        const tr = el('tr', {tabindex: '0', title: frames.join('\n')}, [
+          el('td', {class: 'name', text: leaf}),
+          el('td', {class: 'num', text: fmt(c.before[r])}),
+          el('td', {class: 'num', text: fmt(c.after[r])}),
+          el('td', {class: 'num ' + (delta > 0 ? 'grew' : 'shrank'), text: signed(fmt, delta)}),
+          el('td', {class: 'num', text: relChange(c.before[r], c.after[r])}),
+        ]);
+        const pick = () => {
+          if (!this.search) return;
+          this.search.value = leaf; this.regex.checked = false;
+          this.setSearch(leaf, false, true);
+          this.canvas.scrollIntoView({block: 'nearest'});
+        };
+        tr.addEventListener('click', pick);
+        tr.addEventListener('keydown', (e) => { if (e.key === 'Enter') pick(); });
+        tbody.appendChild(tr);
+      }
+      const head = el('tr', {}, ['Stack (last frame; hover for all)', 'Before', 'After', 'Change', 'Relative']
+        .map((t, k) => el('th', {class: k ? 'num' : '', scope: 'col', text: t})));
+      return el('div', {}, [el('h3', {text: 'Largest changes, by stack'}),
+        c.count ? el('div', {class: 'table-wrap'}, [el('table', {}, [el('thead', {}, [head]), tbody])])
+          : el('p', {text: 'No stack changed.'})]);
+    }
+
     label(i) {
       const g = this.g, tr = this.t, fmt = this.fmt, t = this.total[i], root = this.total[0];
+      if (this.diff) {
+        const b = g.before[i];
+        let s = this.names[i] + '\nbefore ' + fmt(b) + ' · after ' + fmt(t) + ' · ' +
+          signed(fmt, t - b) + ' (' + relChange(b, t) + ')';
+        s += '\nself: before ' + fmt(g.before_self[i]) + ' · after ' + fmt(g.self_value[i]);
+        s += '\n' + pct(t, root) + ' of after';
+        if (g.hidden[i] > 0) s += '\n' + fmt(g.hidden[i]) + ' in frames too narrow to draw';
+        return s;
+      }
       const zt = this.total[this.zoom];
       let s = this.names[i] + '\n' + fmt(t) + ' · ' + pct(t, root) + ' of total';
       if (this.zoom !== 0) s += ' · ' + pct(t, zt) + ' of zoomed frame';

@@ -24,6 +24,19 @@ std::string render_html(const nlohmann::json& page,
                         double min_width_px,
                         std::string_view processes_json)
 {
+    std::string graphs_json = "[";
+    for (size_t i = 0; i < graphs.size(); ++i) {
+        graphs_json += i > 0 ? "," : "";
+        append_graph_json(graphs_json, graphs[i], min_width_px, 200, true);
+    }
+    graphs_json += "]";
+    return render_html_page(page, graphs_json, processes_json);
+}
+
+std::string render_html_page(const nlohmann::json& page,
+                             std::string_view graphs_json,
+                             std::string_view processes_json)
+{
     // The page JSON is small; nlohmann escapes it, and '<' '>' '&' are made \u escapes below
     // so no string can close the <script> element it sits in.
     std::string page_json = page.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -50,12 +63,9 @@ std::string render_html(const nlohmann::json& page,
             safe_page += c;
         }
     }
-    std::string data = "{\"page\":" + safe_page + ",\"graphs\":[";
-    for (size_t i = 0; i < graphs.size(); ++i) {
-        data += i > 0 ? "," : "";
-        append_graph_json(data, graphs[i], min_width_px, 200, true);
-    }
-    data += "]}";
+    std::string data = "{\"page\":" + safe_page + ",\"graphs\":";
+    data += graphs_json;
+    data += "}";
 
     std::string title;
     append_xml_escaped(title, page.value("title", std::string("sciagraph report")));

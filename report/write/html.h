@@ -20,4 +20,10 @@ std::string render_html(const nlohmann::json& page,
                         double min_width_px,
                         std::string_view processes_json = {});
 
+// The same page around graphs already written as a JSON array (`[{...},...]`): the diff page's
+// graphs are not one tree each (diff_json.h).
+std::string render_html_page(const nlohmann::json& page,
+                             std::string_view graphs_json,
+                             std::string_view processes_json = {});
+
 }  // namespace sciagraph::report

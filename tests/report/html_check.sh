@@ -3,8 +3,9 @@
 # `chromium`): the page loads with no console errors, and search (substring, regex, a bad regex),
 # click-to-zoom, Escape-to-reset, the flame/icicle toggle, the import machinery switch (when the
 # report has import frames), the inverted view and the source lines in the table and tooltips
-# work. It drives the page through real DOM events from a script appended to a copy of the
-# report, and reads the results back from the dumped DOM.
+# work (and, on the page of `sciagraph report --diff`, which has no inverted view, that frames
+# are coloured by their change). It drives the page through real DOM events from a script
+# appended to a copy of the report, and reads the results back from the dumped DOM.
 #
 #   tests/report/html_check.sh path/to/index.html [screenshot.png]
 #
@@ -118,17 +119,22 @@ cat >> "$work/check.html" <<'JS'
       out.tooltipShown = !document.getElementById('tooltip').hidden;
     }
     // Inverted: the frames with the most self value at the root, the totals unchanged, zoom works.
-    const topName = v.section.querySelector('tbody tr td.name').firstChild.textContent;
-    v.invertBtn.click();
-    out.inverted = v.inverted && v.invertBtn.getAttribute('aria-pressed') === 'true';
-    out.invertedTotalsEqual = v.total[0] === total;
-    const widest = v.children[0].reduce((a, b) => (v.total[b] > v.total[a] ? b : a));
-    out.invertedRoot = v.names[widest];
-    out.topSelfName = topName;
-    v.canvas.dispatchEvent(new MouseEvent('click', Object.assign({bubbles: true}, at(widest))));
-    out.invertedZoomed = v.zoom === widest;
-    v.invertBtn.click();
-    out.backToCallers = !v.inverted && v.total[0] === total && v.zoom === 0;
+    if (v.invertBtn) {
+      const topName = v.section.querySelector('tbody tr td.name').firstChild.textContent;
+      v.invertBtn.click();
+      out.inverted = v.inverted && v.invertBtn.getAttribute('aria-pressed') === 'true';
+      out.invertedTotalsEqual = v.total[0] === total;
+      const widest = v.children[0].reduce((a, b) => (v.total[b] > v.total[a] ? b : a));
+      out.invertedRoot = v.names[widest];
+      out.topSelfName = topName;
+      v.canvas.dispatchEvent(new MouseEvent('click', Object.assign({bubbles: true}, at(widest))));
+      out.invertedZoomed = v.zoom === widest;
+      v.invertBtn.click();
+      out.backToCallers = !v.inverted && v.total[0] === total && v.zoom === 0;
+    }
+    // A diff page (sciagraph report --diff): some frame is red or blue, not all unchanged grey.
+    out.diff = !!v.diff;
+    out.diffColoured = v.diff && v.colours.slice(1).some((c) => c !== '#eeeeee');
   } catch (e) {
     out.errors.push('exception: ' + e);
   }
@@ -163,10 +169,11 @@ checks = [
     ("top table has rows", r["tableRows"] > 0),
     ("timeline (if any) has titled bands",
      r["timeline"] == 0 or (r["timelineBands"] > 0 and r["timelineTitles"] == r["timelineBands"])),
-    ("inverted view: the top self frame at the root", r["inverted"] and r["invertedRoot"] == r["topSelfName"]),
-    ("inverted view keeps the totals", r["invertedTotalsEqual"]),
-    ("inverted view zooms", r["invertedZoomed"]),
-    ("back from the inverted view", r["backToCallers"]),
+    ("inverted view: the top self frame at the root", r["diff"] or r["inverted"] and r["invertedRoot"] == r["topSelfName"]),
+    ("inverted view keeps the totals", r["diff"] or r["invertedTotalsEqual"]),
+    ("inverted view zooms", r["diff"] or r["invertedZoomed"]),
+    ("back from the inverted view", r["diff"] or r["backToCallers"]),
+    ("diff frames are coloured by their change", not r["diff"] or r["diffColoured"]),
 ]
 if os.environ.get("SGCHECK_EXPECT_IMPORTS") == "1":
     checks.append(("import machinery switch present", r["importBox"]))

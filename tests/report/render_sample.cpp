@@ -2,13 +2,15 @@
 // record writers (one child died: its live record stands in for its dump) into DIR, for the
 // browser check (html_check.sh) and for looking at. The root imports a package through
 // importlib's frames and allocates on lines of DIR/src/job.py, so its report has an import
-// machinery frame to unfold and source lines to show.
+// machinery frame to unfold and source lines to show. With --diff, also DIR/diff/: what
+// changed from the dead child's record to the root's dump (`sciagraph report --diff`).
 #include "dump_builder.h"
 #include "record_builder.h"
 #include "report/report.h"
 
 #include <cstdio>
 #include <fstream>
+#include <string>
 
 namespace {
 
@@ -57,8 +59,9 @@ sciagraph::report::testing::DumpBuilder root_dump(const std::filesystem::path& s
 
 int main(int argc, char** argv)
 {
-    if (argc != 2) {
-        std::fprintf(stderr, "usage: %s DIR\n", argv[0]);
+    const bool diff = argc == 3 && std::string(argv[2]) == "--diff";
+    if (argc != 2 && !diff) {
+        std::fprintf(stderr, "usage: %s DIR [--diff]\n", argv[0]);
         return 2;
     }
     namespace fs = std::filesystem;
@@ -90,6 +93,14 @@ int main(int argc, char** argv)
     if (!outcome.ok) {
         std::fprintf(stderr, "render_sample: %s\n", outcome.error.c_str());
         return 1;
+    }
+    if (diff) {
+        const auto d = sciagraph::report::render_diff(dir / "raw/102.sgrec", dir / "raw/100.sgdump",
+                                                      dir / "diff", {});
+        if (!d.ok) {
+            std::fprintf(stderr, "render_sample: %s\n", d.error.c_str());
+            return 1;
+        }
     }
     return 0;
 }
