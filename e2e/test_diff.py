@@ -9,7 +9,7 @@ import harness
 from harness import MiB, RunTestCase, env_with, sciagraph_bin
 
 PROGRAM = "mem_sized.py"
-LINE = 8  # allocate(): the bytearray
+LINE = 7  # allocate(): the bytearray
 
 # ExitStatus of report/errors.h, as the README's table of `report` statuses gives them.
 MISSING_INPUT = 2

@@ -21,11 +21,12 @@ std::shared_ptr<ReportArgs> setup_report(CLI::App& app)
         report->add_option("PATH", args->path, "The dump, run directory or folded file to render");
     report
         ->add_option("--diff", args->diff,
-                     "Compare two runs, dumps or folded files of the same kind (the root process "
+                     "BEFORE AFTER: compare two runs, dumps or folded files of the same kind (the "
+                     "root process "
                      "of a run): writes memory-peak.diff.folded and time.diff.folded "
                      "('stack before after') and an index.html where red grew and blue shrank")
         ->expected(2)
-        ->type_name("BEFORE AFTER")
+        ->type_name("PATH")
         ->excludes(path);
     report
         ->add_option("-o,--output", args->output,

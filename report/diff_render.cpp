@@ -68,7 +68,11 @@ std::string holds(const DiffInput& input)
 
 // What the two inputs have of the same kind. A folded file of unknown unit goes with another
 // such file, or with the one kind the other input has; with both it cannot be told which.
-std::vector<Pair> pair_up(const DiffInput& b, const DiffInput& a, std::string& why_none)
+std::vector<Pair> pair_up(const DiffInput& b,
+                          const DiffInput& a,
+                          const fs::path& b_path,
+                          const fs::path& a_path,
+                          std::string& why_none)
 {
     std::vector<Pair> pairs;
     if (b.memory && a.memory) {
@@ -96,9 +100,10 @@ std::vector<Pair> pair_up(const DiffInput& b, const DiffInput& a, std::string& w
             pairs.push_back({kind, before_unknown ? unknown : known,
                              before_unknown ? known : unknown, nullptr});
         } else {
-            why_none = std::string(before_unknown ? "BEFORE" : "AFTER") +
-                       " is a folded file of unknown unit and the other input has memory and "
-                       "time: compare it with that run's memory-peak.folded or time-cpu.folded";
+            why_none = "cannot compare " + (before_unknown ? b_path : a_path).string() +
+                       " (folded stacks of unknown unit) with " +
+                       (before_unknown ? a_path : b_path).string() +
+                       " (memory and time): give its memory-peak.folded or time-cpu.folded";
             return {};
         }
     }
@@ -106,8 +111,8 @@ std::vector<Pair> pair_up(const DiffInput& b, const DiffInput& a, std::string& w
         p.file = folded_name(p.kind);
     }
     if (pairs.empty()) {
-        why_none = "nothing of the same kind to compare: BEFORE has " + holds(b) + ", AFTER has " +
-                   holds(a);
+        why_none = "cannot compare " + b_path.string() + " (" + holds(b) + ") with " +
+                   a_path.string() + " (" + holds(a) + "): nothing of the same kind";
     }
     return pairs;
 }
@@ -153,6 +158,13 @@ const char* kind_title(GraphKind kind)
     return "Samples";
 }
 
+// The last part of a path: "run2" of "results/run2/".
+std::string short_name(const fs::path& path)
+{
+    const fs::path name = path.has_filename() ? path.filename() : path.parent_path().filename();
+    return name.empty() ? path.string() : name.string();
+}
+
 // "3 stacks grew (1 new), 2 shrank (1 gone)".
 std::string stack_counts(const CallTree& diff)
 {
@@ -164,8 +176,9 @@ std::string stack_counts(const CallTree& diff)
         shrank += a < b;
         gone += a == 0 && b > 0;
     }
-    return std::to_string(grew) + " stacks grew (" + std::to_string(fresh) + " new), " +
-           std::to_string(shrank) + " shrank (" + std::to_string(gone) + " gone)";
+    return std::to_string(grew) + (grew == 1 ? " stack" : " stacks") + " grew (" +
+           std::to_string(fresh) + " new), " + std::to_string(shrank) + " shrank (" +
+           std::to_string(gone) + " gone)";
 }
 
 Outcome diff_paths(const fs::path& before_path,
@@ -183,7 +196,7 @@ Outcome diff_paths(const fs::path& before_path,
         return failure(error.status, error.message);
     }
     std::string why_none;
-    const std::vector<Pair> pairs = pair_up(*before, *after, why_none);
+    const std::vector<Pair> pairs = pair_up(*before, *after, before_path, after_path, why_none);
     if (pairs.empty()) {
         return failure(ExitStatus::Mismatch, why_none);
     }
@@ -198,8 +211,9 @@ Outcome diff_paths(const fs::path& before_path,
     outcome.warnings = before->warnings;
     outcome.warnings.insert(outcome.warnings.end(), after->warnings.begin(), after->warnings.end());
     auto fields = nlohmann::json::array();
-    fields.push_back({"Before", before_path.string() + " (" + before->what + ")"});
-    fields.push_back({"After", after_path.string() + " (" + after->what + ")"});
+    // One field, the page's full width (the header's first): paths are long.
+    fields.push_back({"Compared", before_path.string() + " (" + before->what + ") → " +
+                                      after_path.string() + " (" + after->what + ")"});
     std::string graphs_json = "[";
     for (const Pair& p : pairs) {
         // One diff tree at a time: the trees of a large profile are the memory that matters.
@@ -219,9 +233,9 @@ Outcome diff_paths(const fs::path& before_path,
     fields.push_back({"sciagraph", SCIAGRAPH_VERSION});
 
     nlohmann::json page;
-    page["title"] = options.title.empty()
-                        ? "sciagraph diff: " + before_path.string() + " → " + after_path.string()
-                        : options.title;
+    page["title"] = options.title.empty() ? "sciagraph diff: " + short_name(before_path) + " → " +
+                                                short_name(after_path)
+                                          : options.title;
     page["fields"] = fields;
     page["warnings"] = outcome.warnings;
     page["processes"] = nlohmann::json::array();

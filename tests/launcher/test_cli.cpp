@@ -88,6 +88,15 @@ TEST_CASE("cli: report and debug subcommands", "[launcher]")
     CHECK(report.report.min_width == 0.5);
     CHECK(parse_cli({"report"}).exit_status == 2);
     CHECK(parse_cli({}).exit_status == 2);
+
+    const auto diff = parse_cli({"report", "--diff", "run1", "run2", "-o", "d"});
+    REQUIRE(diff.action == Action::Report);
+    CHECK(diff.report.diff == std::vector<std::string>{"run1", "run2"});
+    CHECK(diff.report.path.empty());
+    CHECK(diff.report.output == "d");
+    CHECK(parse_cli({"report", "--diff", "run1"}).exit_status == 2);
+    CHECK(parse_cli({"report", "--diff", "a", "b", "c"}).exit_status == 2);
+    CHECK(parse_cli({"report", "x", "--diff", "a", "b"}).exit_status == 2);
     CHECK(parse_cli({"debug", "failpoints"}).action == Action::DebugFailpoints);
 
     std::ostringstream out;
@@ -101,4 +110,8 @@ TEST_CASE("cli: report's default output directory", "[launcher]")
     CHECK(default_report_dir("/tmp") == "/tmp");
     CHECK(default_report_dir("/x/123.sgdump") == "/x/123.sgdump.report");
     CHECK(default_report_dir("flame.folded") == "flame.folded.report");
+    // A diff never goes into a run directory, whose index.html it would replace.
+    CHECK(default_diff_dir("runs/after") == "runs/after.diff");
+    CHECK(default_diff_dir("runs/after/") == "runs/after.diff");
+    CHECK(default_diff_dir("b.folded") == "b.folded.diff");
 }

@@ -138,7 +138,10 @@ private:
 };
 
 // A realistic small dump of process `pid`: main → load → parse, with memory and time samples.
-inline DumpBuilder sample_dump(long pid = 100, long ppid = 1, bool with_end = true)
+// `changed`: the same job after a change (parse holds and spends more, read_csv holds less),
+// for diffs.
+inline DumpBuilder
+sample_dump(long pid = 100, long ppid = 1, bool with_end = true, bool changed = false)
 {
     using sciagraph::dump::Metric;
     DumpBuilder b;
@@ -166,8 +169,11 @@ inline DumpBuilder sample_dump(long pid = 100, long ppid = 1, bool with_end = tr
     // stacks: 1 <module>, 2 <module>;load, 3 ..;load;parse, 4 ..;load;read_csv, 5 [no Python],
     // 6 <module>;sleep
     b.stacks({{0, 0}, {1, 1}, {2, 2}, {2, 3}, {0, 4}, {1, 5}});
-    b.samples(Metric::MemoryPeakBytes, {{3, 60000000}, {4, 30000000}, {1, 10000000}, {5, 1000}});
-    b.samples(Metric::TimeCpuMicros, {{3, 1000000}, {4, 500000}, {2, 250000}});
+    b.samples(Metric::MemoryPeakBytes, {{3, changed ? 90000000 : 60000000},
+                                        {4, changed ? 10000000 : 30000000},
+                                        {1, 10000000},
+                                        {5, 1000}});
+    b.samples(Metric::TimeCpuMicros, {{3, changed ? 1500000 : 1000000}, {4, 500000}, {2, 250000}});
     b.samples(Metric::TimeWaitMicros, {{6, 750000}, {4, 100000}});
     if (with_end) {
         b.end();

@@ -3,7 +3,7 @@
 // browser check (html_check.sh) and for looking at. The root imports a package through
 // importlib's frames and allocates on lines of DIR/src/job.py, so its report has an import
 // machinery frame to unfold and source lines to show. With --diff, also DIR/diff/: what
-// changed from the dead child's record to the root's dump (`sciagraph report --diff`).
+// changed from process 101's dump to a changed one (`sciagraph report --diff`).
 #include "dump_builder.h"
 #include "record_builder.h"
 #include "report/report.h"
@@ -95,8 +95,10 @@ int main(int argc, char** argv)
         return 1;
     }
     if (diff) {
-        const auto d = sciagraph::report::render_diff(dir / "raw/102.sgrec", dir / "raw/100.sgdump",
-                                                      dir / "diff", {});
+        std::ofstream(dir / "changed.sgdump", std::ios::binary)
+            << sample_dump(100, 1, true, true).str();
+        const auto d = sciagraph::report::render_diff(dir / "raw/101.sgdump",
+                                                      dir / "changed.sgdump", dir / "diff", {});
         if (!d.ok) {
             std::fprintf(stderr, "render_sample: %s\n", d.error.c_str());
             return 1;
