@@ -64,7 +64,17 @@ std::optional<DiffInput> from_profile_file(const fs::path& path, Error& error)
 {
     const DumpResult r = read_dump_file(path);
     if (!r.dump) {
-        return fail(error, r.error.status, path.string() + ": " + r.error.message);
+        // read_dump_file names the file (by its name alone, or its path when it cannot open
+        // it): the message names it once, by the path given.
+        std::string message = r.error.message;
+        const std::string named = path.filename().string() + ": ";
+        if (message.starts_with(named)) {
+            message.erase(0, named.size());
+        }
+        if (message.find(path.string()) == std::string::npos) {
+            message = path.string() + ": " + message;
+        }
+        return fail(error, r.error.status, std::move(message));
     }
     std::optional<DiffInput> input = from_dump(*r.dump, path, error);
     if (input) {

@@ -295,4 +295,8 @@ TEST_CASE("render_diff: missing, empty and corrupt inputs get one line and their
         CHECK_FALSE(o.error.empty());
         CHECK(o.error.find('\n') == std::string::npos);
     }
+    // The bad input is named once, by the path given.
+    const Outcome o = render_diff(dir.path / "bad.sgdump", good, dir.path / "out", {});
+    CHECK(o.error.rfind((dir.path / "bad.sgdump").string() + ": ", 0) == 0);
+    CHECK(o.error.find("bad.sgdump", 1 + o.error.find("bad.sgdump")) == std::string::npos);
 }
