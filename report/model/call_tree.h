@@ -1,5 +1,5 @@
-// report/model/call_tree.h — the call tree every output is drawn from: nodes keyed by (parent, frame
-// name), so identical prefixes merge whatever order the stacks come in (never by adjacency of
+// report/model/call_tree.h — the call tree every output is drawn from: nodes keyed by (parent,
+// frame name), so identical prefixes merge whatever order the stacks come in (never by adjacency of
 // sorted text lines), with a self value per node for up to two metrics (memory: bytes; time:
 // CPU and waiting microseconds; folded input: its counts). Children are sorted by name, so
 // every output is deterministic.

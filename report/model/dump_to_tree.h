@@ -1,5 +1,5 @@
-// report/model/dump_to_tree.h — a dump's stack trie and samples as call trees: one for memory at the
-// peak (bytes), one for time (CPU and waiting microseconds, as the tree's two metrics).
+// report/model/dump_to_tree.h — a dump's stack trie and samples as call trees: one for memory at
+// the peak (bytes), one for time (CPU and waiting microseconds, as the tree's two metrics).
 #pragma once
 
 #include "call_tree.h"

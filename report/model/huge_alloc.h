@@ -1,5 +1,5 @@
-// report/model/huge_alloc.h — an allocator for the call tree's big arrays (tens to hundreds of MB for
-// a large profile): memory from mmap, aligned to 2 MiB and marked MADV_HUGEPAGE, so the kernel
+// report/model/huge_alloc.h — an allocator for the call tree's big arrays (tens to hundreds of MB
+// for a large profile): memory from mmap, aligned to 2 MiB and marked MADV_HUGEPAGE, so the kernel
 // backs it with huge pages where it allows them (Debian's default is "madvise"). With 4 KiB
 // pages, faulting in and zeroing the tables took a fifth of a 300 MB render.
 #pragma once

@@ -22,8 +22,8 @@ struct Graph {
     const CallTree* tree = nullptr;
     std::string title;
     std::string subtitle;  // e.g. the sampling error note
-    // A graph of the whole job (report/model/job_view.h) on the root's page: drawn in index.html, but
-    // not one of the process's own files (write_profile_files names those by kind).
+    // A graph of the whole job (report/model/job_view.h) on the root's page: drawn in index.html,
+    // but not one of the process's own files (write_profile_files names those by kind).
     bool job = false;
     // The lines of code of the tree's frames (source_lines.h), shown beside their names in
     // tooltips and tables; null: none are shown.

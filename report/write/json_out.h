@@ -1,5 +1,5 @@
-// report/write/json_out.h — a graph's tree as columnar JSON, shared by the HTML viewer's embedded data
-// and profile.json: a table of names, then one array per column indexed by pre-order position
+// report/write/json_out.h — a graph's tree as columnar JSON, shared by the HTML viewer's embedded
+// data and profile.json: a table of names, then one array per column indexed by pre-order position
 // (children after their parent, in name order). Columnar, because a row of keys per node would
 // triple the size.
 #pragma once

@@ -1,5 +1,5 @@
-// report/write/summary.h — what a run's summary.json and each report's header say: the run's figures
-// (from the launcher, or from summary.json when rendering again) and one entry per process
+// report/write/summary.h — what a run's summary.json and each report's header say: the run's
+// figures (from the launcher, or from summary.json when rendering again) and one entry per process
 // (from its dump's meta).
 #pragma once
 

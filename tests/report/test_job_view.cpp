@@ -1,5 +1,6 @@
-// The job view (report/model/job_view.h, report/write/timeline_svg.h): the job's peak from the page, the
-// stacks of the processes that answered its last request under their process frames, the bands.
+// The job view (report/model/job_view.h, report/write/timeline_svg.h): the job's peak from the
+// page, the stacks of the processes that answered its last request under their process frames, the
+// bands.
 #include "../temp_dir.h"
 #include "core/job_format.h"
 #include "dump_builder.h"

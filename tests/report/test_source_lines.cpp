@@ -2,8 +2,8 @@
 // read, from which file, when a file counts as gone or changed, the caps, the cache, and that
 // a line never breaks the HTML, SVG or JSON it is written into.
 #include "dump_builder.h"
-#include "report/report.h"
 #include "report/read/source_lines.h"
+#include "report/report.h"
 #include "report/write/svg.h"
 #include "report/write/text.h"
 #include "tests/temp_dir.h"

@@ -1,7 +1,7 @@
 // tests/report/test_tree_views.cpp — the viewer's other trees: import machinery folded into one
 // frame, and the inverted tree, with the same totals as the tree they come from.
-#include "report/write/json_out.h"
 #include "report/model/tree_views.h"
+#include "report/write/json_out.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
