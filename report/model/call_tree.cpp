@@ -264,10 +264,14 @@ void CallTree::renumber_preorder()
     nodes_ = std::move(renumbered);
 }
 
-PrunedTree prune(const CallTree& tree, double min_width_px, double width_px, uint32_t max_depth)
+PrunedTree
+prune(const CallTree& tree, double min_width_px, double width_px, uint32_t max_depth, PruneBy by)
 {
     PrunedTree out;
-    const uint64_t root_weight = tree.weight(CallTree::kRoot);
+    auto width = [&](uint32_t node) {
+        return by == PruneBy::Weight ? tree.weight(node) : tree.total1(node);
+    };
+    const uint64_t root_weight = width(CallTree::kRoot);
     const double threshold =
         std::max(1.0, static_cast<double>(root_weight) * std::max(0.0, min_width_px) / width_px);
     struct Pending {
@@ -289,7 +293,7 @@ PrunedTree prune(const CallTree& tree, double min_width_px, double width_px, uin
         kept_children.clear();
         for (const uint32_t* c = tree.children_begin(item.node); c != tree.children_end(item.node);
              ++c) {
-            const uint64_t w = tree.weight(*c);
+            const uint64_t w = width(*c);
             if (w == 0) {
                 continue;
             }

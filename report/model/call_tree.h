@@ -147,8 +147,14 @@ struct PrunedTree {
     uint32_t max_depth = 0;
 };
 // `min_width_px` of a `width_px` wide graph; depth is capped (deeper frames count as hidden).
-PrunedTree
-prune(const CallTree& tree, double min_width_px, double width_px = 1200, uint32_t max_depth = 2048);
+// What makes a node wide: both metrics (every graph), or the second alone (a diff, drawn on
+// AFTER's values, report/model/diff.h); a node of width 0 is not drawn.
+enum class PruneBy { Weight, Second };
+PrunedTree prune(const CallTree& tree,
+                 double min_width_px,
+                 double width_px = 1200,
+                 uint32_t max_depth = 2048,
+                 PruneBy by = PruneBy::Weight);
 
 // Per distinct frame name: self values, and the total counted once per stack even when the
 // name recurses. Sorted by self (both metrics together), largest first, then by name.

@@ -2,6 +2,7 @@
 #include "diff_json.h"
 
 #include "diff.h"
+#include "json_out.h"
 #include "text.h"
 
 #include <algorithm>
@@ -21,54 +22,6 @@ const char* value_kind_name(GraphKind kind)
         return "samples";
     }
     return "samples";
-}
-
-// prune() of call_tree.h, by AFTER's value alone: a diff tree's weight() is both sides summed,
-// which is not the width of the drawing.
-struct DiffPruned {
-    std::vector<uint32_t> nodes, parents;
-    std::vector<uint64_t> hidden;
-    uint64_t pruned_weight = 0;
-    uint32_t pruned_nodes = 0;
-};
-
-DiffPruned prune_by_after(const CallTree& t, double min_width_px)
-{
-    constexpr uint32_t kMaxDepth = 2048;
-    DiffPruned out;
-    const double threshold = std::max(1.0, static_cast<double>(t.total1(CallTree::kRoot)) *
-                                               std::max(0.0, min_width_px) / 1200.0);
-    struct Pending {
-        uint32_t node, parent_index, depth;
-    };
-    std::vector<Pending> stack{{CallTree::kRoot, 0, 0}};
-    std::vector<uint32_t> kept;
-    while (!stack.empty()) {
-        const Pending item = stack.back();
-        stack.pop_back();
-        const auto index = static_cast<uint32_t>(out.nodes.size());
-        out.nodes.push_back(item.node);
-        out.parents.push_back(item.parent_index);
-        out.hidden.push_back(0);
-        kept.clear();
-        for (const uint32_t* c = t.children_begin(item.node); c != t.children_end(item.node); ++c) {
-            const uint64_t w = t.total1(*c);
-            if (w == 0) {
-                continue;  // gone in AFTER: nothing to draw, the table shows it
-            }
-            if (static_cast<double>(w) < threshold || item.depth + 1 > kMaxDepth) {
-                out.hidden[index] += w;
-                out.pruned_weight += w;
-                ++out.pruned_nodes;
-                continue;
-            }
-            kept.push_back(*c);
-        }
-        for (auto it = kept.rbegin(); it != kept.rend(); ++it) {
-            stack.push_back({*it, index, item.depth + 1});
-        }
-    }
-    return out;
 }
 
 template <typename F>
@@ -94,7 +47,9 @@ void append_diff_graph_json(std::string& out,
                             size_t change_rows)
 {
     const CallTree& t = *g.tree;
-    const DiffPruned pruned = prune_by_after(t, min_width_px);
+    // By AFTER's value alone: a diff tree's weight() is both sides summed, which is not the
+    // width of the drawing. What is gone in AFTER has width 0: the table shows it.
+    const PrunedTree pruned = prune(t, min_width_px, 1200, 2048, PruneBy::Second);
     const std::vector<DiffChange> changes = largest_changes(t, change_rows);
 
     // Local name table, as json_out.cpp: only the names this graph uses.
@@ -120,24 +75,11 @@ void append_diff_graph_json(std::string& out,
         std::reverse(stacks[i].begin(), stacks[i].end());
     }
 
-    out += "{\"kind\":\"diff\",\"value_kind\":\"";
+    append_graph_head(out, "diff", g, t.total1(CallTree::kRoot), pruned, min_width_px);
+    out += ",\"value_kind\":\"";
     out += value_kind_name(g.kind);
-    out += "\",\"unit\":\"";
-    out += unit_name(g.kind);
-    out += "\",\"title\":";
-    append_json_string(out, g.title);
-    out += ",\"subtitle\":";
-    append_json_string(out, g.subtitle);
-    out += ",\"total\":";
-    append_uint(out, t.total1(CallTree::kRoot));
-    out += ",\"before_total\":";
+    out += "\",\"before_total\":";
     append_uint(out, t.total0(CallTree::kRoot));
-    out += ",\"pruned_total\":";
-    append_uint(out, pruned.pruned_weight);
-    out += ",\"pruned_frames\":";
-    append_uint(out, pruned.pruned_nodes);
-    out += ",\"min_width_px\":";
-    append_double(out, min_width_px, 3);
     out += ",\"names\":[";
     for (size_t i = 0; i < names.size(); ++i) {
         if (i > 0) {

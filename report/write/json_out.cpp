@@ -80,6 +80,31 @@ void append_top(std::string& out,
 
 }  // namespace
 
+void append_graph_head(std::string& out,
+                       std::string_view kind,
+                       const Graph& g,
+                       uint64_t total,
+                       const PrunedTree& pruned,
+                       double min_width_px)
+{
+    out += "{\"kind\":\"";
+    out += kind;
+    out += "\",\"unit\":\"";
+    out += unit_name(g.kind);
+    out += "\",\"title\":";
+    append_json_string(out, g.title);
+    out += ",\"subtitle\":";
+    append_json_string(out, g.subtitle);
+    out += ",\"total\":";
+    append_uint(out, total);
+    out += ",\"pruned_total\":";
+    append_uint(out, pruned.pruned_weight);
+    out += ",\"pruned_frames\":";
+    append_uint(out, pruned.pruned_nodes);
+    out += ",\"min_width_px\":";
+    append_double(out, min_width_px, 3);
+}
+
 void append_graph_json(
     std::string& out, const Graph& g, double min_width_px, size_t top_rows, bool interactive_views)
 {
@@ -152,22 +177,7 @@ void append_graph_json(
         local_name(folded_name);
     }
 
-    out += "{\"kind\":\"";
-    out += kind_name(g.kind);
-    out += "\",\"unit\":\"";
-    out += unit_name(g.kind);
-    out += "\",\"title\":";
-    append_json_string(out, g.title);
-    out += ",\"subtitle\":";
-    append_json_string(out, g.subtitle);
-    out += ",\"total\":";
-    append_uint(out, t.weight(CallTree::kRoot));
-    out += ",\"pruned_total\":";
-    append_uint(out, pruned.pruned_weight);
-    out += ",\"pruned_frames\":";
-    append_uint(out, pruned.pruned_nodes);
-    out += ",\"min_width_px\":";
-    append_double(out, min_width_px, 3);
+    append_graph_head(out, kind_name(g.kind), g, t.weight(CallTree::kRoot), pruned, min_width_px);
     out += ",\"names\":[";
     for (size_t i = 0; i < names.size(); ++i) {
         if (i > 0) {

@@ -7,6 +7,7 @@
 #include "graph.h"
 
 #include <string>
+#include <string_view>
 
 namespace sciagraph::report {
 
@@ -18,6 +19,16 @@ namespace sciagraph::report {
 // "inverted" (the inverted tree's columns, tree_views.h) and, when the tree has import frames,
 // "import_frames" (the names the viewer folds), "import_frame_name" (what into) and
 // "top_folded" (the top table with them folded).
+// The fields every graph object starts with, the object left open for the caller's own:
+// {"kind", "unit", "title", "subtitle", "total", "pruned_total", "pruned_frames",
+// "min_width_px". Shared with the diff page's graphs (diff_json.h).
+void append_graph_head(std::string& out,
+                       std::string_view kind,
+                       const Graph& graph,
+                       uint64_t total,
+                       const PrunedTree& pruned,
+                       double min_width_px);
+
 void append_graph_json(std::string& out,
                        const Graph& graph,
                        double min_width_px,
