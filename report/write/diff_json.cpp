@@ -9,38 +9,6 @@
 #include <vector>
 
 namespace sciagraph::report {
-namespace {
-
-const char* value_kind_name(GraphKind kind)
-{
-    switch (kind) {
-    case GraphKind::MemoryPeak:
-        return "memory";
-    case GraphKind::Time:
-        return "time";
-    case GraphKind::Samples:
-        return "samples";
-    }
-    return "samples";
-}
-
-template <typename F>
-void append_column(std::string& out, const char* key, size_t count, F value)
-{
-    out += ",\"";
-    out += key;
-    out += "\":[";
-    for (size_t i = 0; i < count; ++i) {
-        if (i > 0) {
-            out += ',';
-        }
-        append_uint(out, value(i));
-    }
-    out += ']';
-}
-
-}  // namespace
-
 void append_diff_graph_json(std::string& out,
                             const Graph& g,
                             double min_width_px,
@@ -77,7 +45,7 @@ void append_diff_graph_json(std::string& out,
 
     append_graph_head(out, "diff", g, t.total1(CallTree::kRoot), pruned, min_width_px);
     out += ",\"value_kind\":\"";
-    out += value_kind_name(g.kind);
+    out += graph_kind_name(g.kind);
     out += "\",\"before_total\":";
     append_uint(out, t.total0(CallTree::kRoot));
     out += ",\"names\":[";

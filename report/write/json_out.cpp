@@ -11,34 +11,6 @@
 namespace sciagraph::report {
 namespace {
 
-const char* kind_name(GraphKind kind)
-{
-    switch (kind) {
-    case GraphKind::MemoryPeak:
-        return "memory";
-    case GraphKind::Time:
-        return "time";
-    case GraphKind::Samples:
-        return "samples";
-    }
-    return "samples";
-}
-
-template <typename F>
-void append_column(std::string& out, const char* key, size_t count, F value)
-{
-    out += ",\"";
-    out += key;
-    out += "\":[";
-    for (size_t i = 0; i < count; ++i) {
-        if (i > 0) {
-            out += ',';
-        }
-        append_uint(out, value(i));
-    }
-    out += ']';
-}
-
 // The columns of a pruned tree; `name_of(i)` is the local name index of pruned node i.
 void append_tree_columns(std::string& out,
                          const CallTree& t,
@@ -79,6 +51,19 @@ void append_top(std::string& out,
 }
 
 }  // namespace
+
+const char* graph_kind_name(GraphKind kind)
+{
+    switch (kind) {
+    case GraphKind::MemoryPeak:
+        return "memory";
+    case GraphKind::Time:
+        return "time";
+    case GraphKind::Samples:
+        return "samples";
+    }
+    return "samples";
+}
 
 void append_graph_head(std::string& out,
                        std::string_view kind,
@@ -177,7 +162,8 @@ void append_graph_json(
         local_name(folded_name);
     }
 
-    append_graph_head(out, kind_name(g.kind), g, t.weight(CallTree::kRoot), pruned, min_width_px);
+    append_graph_head(out, graph_kind_name(g.kind), g, t.weight(CallTree::kRoot), pruned,
+                      min_width_px);
     out += ",\"names\":[";
     for (size_t i = 0; i < names.size(); ++i) {
         if (i > 0) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "graph.h"
+#include "text.h"
 
 #include <string>
 #include <string_view>
@@ -19,6 +20,25 @@ namespace sciagraph::report {
 // "inverted" (the inverted tree's columns, tree_views.h) and, when the tree has import frames,
 // "import_frames" (the names the viewer folds), "import_frame_name" (what into) and
 // "top_folded" (the top table with them folded).
+// "memory", "time", "samples": a graph's kind as the viewer names it.
+const char* graph_kind_name(GraphKind kind);
+
+// Appends `,"key":[v0,v1,...]` with value(i) for i in [0, count): one column of a tree.
+template <typename Value>
+void append_column(std::string& out, const char* key, size_t count, Value value)
+{
+    out += ",\"";
+    out += key;
+    out += "\":[";
+    for (size_t i = 0; i < count; ++i) {
+        if (i > 0) {
+            out += ',';
+        }
+        append_uint(out, value(i));
+    }
+    out += ']';
+}
+
 // The fields every graph object starts with, the object left open for the caller's own:
 // {"kind", "unit", "title", "subtitle", "total", "pruned_total", "pruned_frames",
 // "min_width_px". Shared with the diff page's graphs (diff_json.h).
