@@ -72,7 +72,6 @@ struct Page {
 
     alignas(64) uint64_t generation;  // snapshot requests made; 0: none yet
     uint64_t request_monotonic_ns;
-    int64_t request_total;  // the total when the last request was made
 };
 static_assert(sizeof(Page) <= kPageBytes);
 static_assert(sizeof(Page) % 8 == 0);

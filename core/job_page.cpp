@@ -6,12 +6,12 @@
 #include "job_format.h"
 #include "plain_text.h"
 #include "record.h"
+#include "sampler/clocks.h"
 #include "spinlock.h"
 #include "stack_table.h"
 
 #include <atomic>
 #include <cstring>
-#include <ctime>
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -35,13 +35,6 @@ std::atomic_ref<T> shared(T& field) noexcept
     return std::atomic_ref<T>(field);
 }
 
-uint64_t monotonic_now() noexcept
-{
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
 void raise(std::atomic<int64_t>& high, int64_t value) noexcept
 {
     int64_t held = high.load(std::memory_order_relaxed);
@@ -57,7 +50,8 @@ void note_total(job::Page& page, int64_t total) noexcept
     int64_t held = high.load(std::memory_order_relaxed);
     while (total > held) {
         if (high.compare_exchange_weak(held, total, std::memory_order_relaxed)) {
-            shared(page.high_monotonic_ns).store(monotonic_now(), std::memory_order_relaxed);
+            shared(page.high_monotonic_ns)
+                .store(static_cast<uint64_t>(sampler::monotonic_ns()), std::memory_order_relaxed);
             const int64_t requested = shared(page.requested_high).load(std::memory_order_relaxed);
             if (total - requested > requested / job::kRequestGrowthDivisor) {
                 shared(page.rising).store(1, std::memory_order_release);
@@ -69,7 +63,7 @@ void note_total(job::Page& page, int64_t total) noexcept
 
 // A fall: if it follows a new high, this process makes the request. The caller then answers it
 // before any of its stacks loses bytes.
-void maybe_request(job::Page& page, int64_t total_before_fall) noexcept
+void maybe_request(job::Page& page) noexcept
 {
     auto rising = shared(page.rising);
     if (rising.load(std::memory_order_acquire) == 0 ||
@@ -78,8 +72,8 @@ void maybe_request(job::Page& page, int64_t total_before_fall) noexcept
     }
     shared(page.requested_high)
         .store(shared(page.high).load(std::memory_order_relaxed), std::memory_order_relaxed);
-    shared(page.request_total).store(total_before_fall, std::memory_order_relaxed);
-    shared(page.request_monotonic_ns).store(monotonic_now(), std::memory_order_relaxed);
+    shared(page.request_monotonic_ns)
+        .store(static_cast<uint64_t>(sampler::monotonic_ns()), std::memory_order_relaxed);
     shared(page.generation).fetch_add(1, std::memory_order_release);
 }
 
@@ -161,7 +155,7 @@ void job_total_changed(int64_t before, int64_t after) noexcept
         note_total(*page, total.fetch_add(change, std::memory_order_relaxed) + change);
         return;
     }
-    maybe_request(*page, total.load(std::memory_order_relaxed));
+    maybe_request(*page);
     job_answer_requests();
     total.fetch_add(change, std::memory_order_relaxed);
 }
@@ -195,7 +189,7 @@ void job_leave() noexcept
     }
     // Leaving is a fall like any other: it may be the one after the job's high.
     if (g_part.load(std::memory_order_relaxed) > 0) {
-        maybe_request(*page, shared(page->total).load(std::memory_order_relaxed));
+        maybe_request(*page);
     }
     job_answer_requests();
     g_page.store(nullptr, std::memory_order_release);

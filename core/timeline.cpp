@@ -94,8 +94,6 @@ bool timeline_add(int64_t now_ns, int64_t part, int64_t high, bool always) noexc
 
 void timeline_tick(int64_t now_ns) noexcept
 {
-    // Peeks at the window's high without ending it: a tick that keeps no point must leave it
-    // for the next one.
     // The window is the tick: its high goes with this tick's point or with none.
     timeline_add(now_ns, job_part(), job_take_window_high(), false);
 }
