@@ -198,17 +198,7 @@ render_input(const fs::path& input, const fs::path& output_dir, const RenderOpti
         if (const auto pid = r.dump->meta_number(sciagraph::dump::meta::kPid)) {
             facts.root_pid = static_cast<long>(*pid);
         }
-        if (const auto command = r.dump->meta_value(sciagraph::dump::meta::kCommand)) {
-            // The core writes the command as one line; a JSON array is accepted too.
-            const auto parsed = nlohmann::json::parse(*command, nullptr, false);
-            if (parsed.is_array()) {
-                for (const auto& arg : parsed) {
-                    facts.command.push_back(arg.is_string() ? arg.get<std::string>() : arg.dump());
-                }
-            } else {
-                facts.command.push_back(*command);
-            }
-        }
+        facts.command = r.dump->command();
         return render_dumps(output_dir, {input}, facts, options);
     }
     return render_folded_file(file, input, output_dir, options);

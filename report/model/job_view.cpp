@@ -5,8 +5,6 @@
 #include "core/job_format.h"
 #include "dump_to_tree.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstring>
 #include <fstream>
@@ -23,35 +21,6 @@ std::string base_name(const std::string& path)
 {
     const size_t slash = path.rfind('/');
     return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-std::vector<std::string> command_of(const Dump& dump)
-{
-    std::vector<std::string> argv;
-    if (const auto text = dump.meta_value(meta::kCommand)) {
-        const nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
-        if (j.is_array()) {
-            for (const auto& arg : j) {
-                if (arg.is_string()) {
-                    argv.push_back(arg.get<std::string>());
-                }
-            }
-        }
-    }
-    return argv;
-}
-
-int64_t meta_i64(const Dump& dump, const char* key)
-{
-    const auto v = dump.meta_value(key);
-    if (!v) {
-        return 0;
-    }
-    try {
-        return static_cast<int64_t>(std::stoull(*v));
-    } catch (...) {
-        return 0;
-    }
 }
 
 }  // namespace
@@ -74,7 +43,6 @@ std::optional<JobPageFacts> read_job_page(const fs::path& raw_dir)
     f.high_monotonic_ns = page.high_monotonic_ns;
     f.generation = page.generation;
     f.request_monotonic_ns = page.request_monotonic_ns;
-    f.request_total = page.request_total;
     f.processes = page.processes;
     return f;
 }
@@ -169,11 +137,11 @@ void JobView::add_process(const Dump& dump, long pid, const std::string& href)
 {
     JobBand band;
     band.pid = pid;
-    band.label = short_command(command_of(dump)) + " [pid " + std::to_string(pid) + "]";
+    band.label = short_command(dump.command()) + " [pid " + std::to_string(pid) + "]";
     band.href = href;
     band.points = dump.timeline;
-    band.start_ns = meta_i64(dump, meta::kStartMonotonicNs);
-    band.end_ns = meta_i64(dump, meta::kEndMonotonicNs);
+    band.start_ns = dump.meta_integer(meta::kStartMonotonicNs).value_or(0);
+    band.end_ns = dump.meta_integer(meta::kEndMonotonicNs).value_or(0);
     if (!band.points.empty()) {
         if (band.start_ns == 0 || band.start_ns > band.points.front().monotonic_ns) {
             band.start_ns = band.points.front().monotonic_ns;
@@ -187,7 +155,8 @@ void JobView::add_process(const Dump& dump, long pid, const std::string& href)
     const uint32_t peak_process =
         peak_tree_->child(CallTree::kRoot, peak_tree_->intern(band.label));
     if (page_ && page_->generation > 0) {
-        const auto answered = static_cast<uint64_t>(meta_i64(dump, meta::kJobGeneration));
+        const auto answered =
+            static_cast<uint64_t>(dump.meta_integer(meta::kJobGeneration).value_or(0));
         const bool killed = dump.meta_value(meta::kEnded) == std::string(meta::kEndedKilled);
         if (answered == page_->generation) {
             add_stacks(dump, dump.job_peak, *peak_tree_, peak_process, false);
@@ -230,7 +199,6 @@ void JobView::finish()
         });
     }
     std::sort(events.begin(), events.end());
-    total_.clear();
     int64_t sum = 0;
     int64_t best = -1;
     int64_t best_at = 0;
@@ -239,7 +207,6 @@ void JobView::finish()
         for (; i < events.size() && events[i].first == t; ++i) {
             sum += events[i].second;
         }
-        total_.emplace_back(t, sum);
         if (sum > best) {
             best = sum;
             best_at = t;

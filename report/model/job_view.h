@@ -29,7 +29,6 @@ struct JobPageFacts {
     uint64_t high_monotonic_ns = 0;
     uint64_t generation = 0;
     uint64_t request_monotonic_ns = 0;
-    int64_t request_total = 0;
     uint32_t processes = 0;
 };
 
@@ -93,8 +92,6 @@ public:
     const CallTree& time_tree() const { return *time_tree_; }
     const std::vector<JobBand>& bands() const { return bands_; }
     int64_t origin_ns() const { return origin_ns_; }
-    // The sum of the bands at each moment: (monotonic ns, bytes), a step per change.
-    const std::vector<std::pair<int64_t, int64_t>>& total() const { return total_; }
 
 private:
     void add_stacks(const Dump& dump,
@@ -107,7 +104,6 @@ private:
     std::unique_ptr<CallTree> peak_tree_;
     std::unique_ptr<CallTree> time_tree_;
     std::vector<JobBand> bands_;
-    std::vector<std::pair<int64_t, int64_t>> total_;
     int64_t origin_ns_ = 0;
     std::optional<int64_t> peak_bytes_;
     std::optional<double> peak_seconds_;

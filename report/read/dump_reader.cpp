@@ -6,6 +6,8 @@
 #include "mapped_file.h"
 #include "record_reader.h"
 
+#include <nlohmann/json.hpp>
+
 #include <charconv>
 #include <cstring>
 #include <exception>
@@ -293,6 +295,39 @@ std::optional<double> Dump::meta_number(const std::string& key) const
         return std::nullopt;
     }
     return number;
+}
+
+std::optional<int64_t> Dump::meta_integer(const std::string& key) const
+{
+    const auto value = meta_value(key);
+    if (!value || value->empty()) {
+        return std::nullopt;
+    }
+    int64_t number = 0;
+    const char* end = value->data() + value->size();
+    const auto [ptr, ec] = std::from_chars(value->data(), end, number);
+    if (ec != std::errc() || ptr != end) {
+        return std::nullopt;
+    }
+    return number;
+}
+
+std::vector<std::string> Dump::command() const
+{
+    std::vector<std::string> argv;
+    const auto text = meta_value(fmt::meta::kCommand);
+    if (!text) {
+        return argv;
+    }
+    const auto parsed = nlohmann::json::parse(*text, nullptr, false);
+    if (!parsed.is_array()) {
+        argv.push_back(*text);
+        return argv;
+    }
+    for (const auto& arg : parsed) {
+        argv.push_back(arg.is_string() ? arg.get<std::string>() : arg.dump());
+    }
+    return argv;
 }
 
 bool looks_like_dump(const unsigned char* data, size_t size)

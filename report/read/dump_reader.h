@@ -59,6 +59,11 @@ struct Dump {
 
     std::optional<std::string> meta_value(const std::string& key) const;
     std::optional<double> meta_number(const std::string& key) const;
+    // A whole number exactly (nanosecond clocks pass 2^53, where a double rounds).
+    std::optional<int64_t> meta_integer(const std::string& key) const;
+    // The process's argv from its `command` meta: the JSON array the core writes (a non-string
+    // element as its JSON text), or any other value taken whole as one argument.
+    std::vector<std::string> command() const;
 };
 
 struct DumpResult {
