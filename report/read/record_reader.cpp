@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <type_traits>
@@ -16,6 +17,22 @@ namespace {
 
 namespace rec = sciagraph::record;
 namespace meta = sciagraph::dump::meta;
+
+// How far `v` lies above `base`, 0 when it does not: a process's part of the job (its bytes above
+// what it inherited at fork). Computed unsigned: a damaged record may hold any two values, and
+// their signed difference can overflow.
+uint64_t above(int64_t v, int64_t base)
+{
+    return v > base ? static_cast<uint64_t>(v) - static_cast<uint64_t>(base) : 0;
+}
+
+// The same, for the timeline's signed fields (clamped, where a damaged record's values differ by
+// more than int64_t holds).
+int64_t above_clamped(int64_t v, int64_t base)
+{
+    return static_cast<int64_t>(
+        std::min<uint64_t>(above(v, base), static_cast<uint64_t>(INT64_MAX)));
+}
 
 // A record is in the writer's native byte order; the strings and fields of its log are read with
 // the dump reader's little-endian cursor, which is the same on the only hosts the core runs on.
@@ -202,8 +219,8 @@ uint64_t read_stacks(const rec::Header& h, const LogContents& log, Dump& dump)
         if (slot.at_job_peak > 0) {
             dump.job_peak.push_back({stack, static_cast<uint64_t>(slot.at_job_peak)});
         }
-        if (slot.live > slot.fork_base) {
-            dump.job_live.push_back({stack, static_cast<uint64_t>(slot.live - slot.fork_base)});
+        if (const uint64_t part = above(slot.live, slot.fork_base); part > 0) {
+            dump.job_live.push_back({stack, part});
         }
     }
     return sampled;
@@ -258,8 +275,8 @@ void add_meta(const rec::Header& h, uint64_t live_sampled, LogContents& log, Dum
     add(meta::kStartMonotonicNs, std::to_string(h.start_monotonic_ns));
     add(meta::kEndMonotonicNs, std::to_string(h.updated_monotonic_ns));
     // The record keeps no timeline: its one point is the part as the process left it.
-    const int64_t part = h.live_bytes > h.job_fork_base ? h.live_bytes - h.job_fork_base : 0;
-    const int64_t high = h.peak_bytes > h.job_fork_base ? h.peak_bytes - h.job_fork_base : 0;
+    const int64_t part = above_clamped(h.live_bytes, h.job_fork_base);
+    const int64_t high = above_clamped(h.peak_bytes, h.job_fork_base);
     dump.timeline.push_back({static_cast<int64_t>(h.updated_monotonic_ns), part,
                              std::max(part, high), static_cast<int64_t>(h.start_monotonic_ns)});
     switch (static_cast<rec::State>(h.state)) {

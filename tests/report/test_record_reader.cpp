@@ -9,10 +9,13 @@
 #include "tests/temp_dir.h"
 
 #include <catch2/catch.hpp>
+#include <climits>
 #include <rapidcheck.h>
 #include <rapidcheck/catch.h>
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <fstream>
 #include <memory>
 
@@ -191,6 +194,61 @@ TEST_CASE("record_reader: the peak breakdown follows the generation and the tota
         const DumpResult r = parse(b.bytes());
         REQUIRE(r.dump);
         CHECK(r.dump->meta_value("wall_seconds") == "0.000000");
+    }
+}
+
+TEST_CASE("record_reader: the job's columns are each stack's part above its fork base", "[report]")
+{
+    auto b = sample_record();
+    SECTION("a fork child: only what it added counts")
+    {
+        b.slot(1).live = 5000;
+        b.slot(1).fork_base = 3000;
+        b.slot(2).live = 100;
+        b.slot(2).fork_base = 400;  // freed some of what it inherited: no part, not negative
+        b.slot(3).at_job_peak = 777;
+        b.header.job_fork_base = 1000;
+        b.header.live_bytes = 1500;
+        b.header.peak_bytes = 900;
+        const DumpResult r = parse(b.bytes());
+        REQUIRE(r.dump);
+        const Dump& d = *r.dump;
+        CHECK(std::count_if(d.job_live.begin(), d.job_live.end(),
+                            [](const auto& s) { return s.stack == 1 && s.value == 2000; }) == 1);
+        CHECK(std::none_of(d.job_live.begin(), d.job_live.end(),
+                           [](const auto& s) { return s.stack == 2; }));
+        REQUIRE(d.job_peak.size() == 1);
+        CHECK(d.job_peak[0].value == 777);
+        CHECK(d.meta_value("job_fork_base_bytes") == "1000");
+        REQUIRE(d.timeline.size() == 1);
+        CHECK(d.timeline[0].part == 500);
+        CHECK(d.timeline[0].high == 500);  // the peak was below the base: the part is the high
+    }
+    SECTION("damaged counters far apart read without overflow")
+    {
+        // Found by fuzzing: live 1 over a base of INT64_MIN overflowed a signed subtraction.
+        b.slot(1).live = 1;
+        b.slot(1).fork_base = INT64_MIN;
+        b.slot(2).live = INT64_MAX;
+        b.slot(2).fork_base = INT64_MIN;
+        b.header.job_fork_base = INT64_MIN;
+        b.header.live_bytes = INT64_MAX;
+        b.header.peak_bytes = INT64_MAX;
+        const DumpResult r = parse(b.bytes());
+        REQUIRE(r.dump);
+        const Dump& d = *r.dump;
+        for (const auto& s : d.job_live) {
+            if (s.stack == 1) {
+                CHECK(s.value == (1ull << 63) + 1);
+            }
+            if (s.stack == 2) {
+                CHECK(s.value == UINT64_MAX);
+            }
+        }
+        REQUIRE(d.timeline.size() == 1);
+        CHECK(d.timeline[0].part == INT64_MAX);
+        CHECK(d.timeline[0].high == INT64_MAX);
+        CHECK(d.meta_value("job_fork_base_bytes") == "0");
     }
 }
 
