@@ -2,6 +2,7 @@
 "Folded stacks"), and the configuration it records there: defaults < file < environment < CLI."""
 import json
 import re
+import socket
 
 import harness
 from harness import MB, RunTestCase, env_with, run_sciagraph, test_python
@@ -93,6 +94,38 @@ class OutputDirectory(RunTestCase):
         self.assertEqual(len(runs), 1, runs)
         self.assertRegex(runs[0].name, r"^\d{8}-\d{6}-\d+$")
         self.assertTrue((runs[0] / "summary.json").is_file())
+
+    def test_output_template_gives_each_task_its_own_directory(self):
+        """-o expands {host}, {pid}, {time} and {env:NAME}: two tasks of a cluster job, one
+        line in the batch script, two directories."""
+        template = str(self.tmp / "runs" / "{env:TASK_RANK}" / "{host}-{time}-{pid}")
+        for rank in ["0", "1"]:
+            command = [test_python(), harness.program("exit_with.py"), "0"]
+            result = run_sciagraph(command, None, options=["-q", "-o", template],
+                                   env=env_with(TASK_RANK=rank))
+            self.assertEqual(result.returncode, 0, result.describe())
+        host = socket.gethostname()
+        for rank in ["0", "1"]:
+            runs = list((self.tmp / "runs" / rank).iterdir())
+            self.assertEqual(len(runs), 1, runs)
+            self.assertRegex(runs[0].name, rf"^{re.escape(host)}-\d{{8}}-\d{{6}}-\d+$")
+            self.assertTrue((runs[0] / "summary.json").is_file())
+            config = harness.load_config(runs[0])
+            self.assertEqual(config["output"], str(runs[0]), "config.toml keeps the expansion")
+
+    def test_output_template_refused_before_the_job_starts(self):
+        for template, why in [("{env:NO_SUCH_RANK_VAR}", "NO_SUCH_RANK_VAR is not set"),
+                              ("{hostname}", "unknown placeholder {hostname}"),
+                              ("{host", "a '{' without its '}'")]:
+            command = [test_python(), harness.program("exit_with.py"), "0"]
+            out = str(self.tmp / "refused" / template)
+            result = run_sciagraph(command, None, options=["-o", out],
+                                   env=env_with(NO_SUCH_RANK_VAR=None))
+            self.assertEqual(result.returncode, 125, result.describe())
+            lines = result.stderr_text.strip().splitlines()
+            self.assertEqual(len(lines), 1, result.describe())
+            self.assertIn(why, lines[0])
+            self.assertFalse((self.tmp / "refused").exists(), "nothing created")
 
 
 class SourceLines(RunTestCase):

@@ -8,6 +8,7 @@
 #include "job_page_file.h"
 #include "log.h"
 #include "output_dir.h"
+#include "output_template.h"
 #include "report/read/live_process.h"
 #include "report/report.h"
 #include "sciagraph_version.h"
@@ -31,7 +32,9 @@ std::shared_ptr<RunArgs> setup_run(CLI::App& app)
     // also works; "--" is the safe form when COMMAND's own arguments start with '-'.
     run->prefix_command();
     run->add_option("-o,--output", args->output,
-                    "Directory for the results, created if needed and then required to be empty "
+                    "Directory for the results, created if needed and then required to be empty; "
+                    "{host}, {pid}, {time} and {env:NAME} are replaced, e.g. "
+                    "runs/{env:SLURM_JOB_ID}/{host}-{env:SLURM_PROCID} "
                     "(default: ./sciagraph-result/<YYYYmmdd-HHMMSS>-<pid>)")
         ->type_name("DIR");
     run->add_option("--mode", args->mode, "What to profile: memory, time or both (default: both)")
@@ -225,10 +228,16 @@ int run_run(const RunOptions& options,
         log::debug("command: {}", program.string());
         const auto core = check_job(settings, program, path_env);
 
+        const std::time_t now = std::time(nullptr);
         const fs::path output =
-            fs::absolute(settings.output.empty()
-                             ? default_output_dir(std::time(nullptr), ::getpid())
-                             : fs::path(settings.output))
+            fs::absolute(
+                settings.output.empty()
+                    ? default_output_dir(now, ::getpid())
+                    : fs::path(expand_output_template(
+                          settings.output, template_values_now(now,
+                                                               [&env](const std::string& name) {
+                                                                   return lookup(env, name.c_str());
+                                                               }))))
                 .lexically_normal();
         prepare_output_dir(output);
         write_new_file(output, "config.toml", to_toml(settings, output.string()));

@@ -64,7 +64,13 @@ void prepare_output_dir(const fs::path& dir)
     // never writable by others, whatever the umask: the core refuses to write into a directory
     // others may write to (core/settings.h, check_dump_dir).
     if (::mkdir((dir / "raw").c_str(), 0775) != 0) {
-        refuse("output directory " + shown + " is not writable: " + std::strerror(errno));
+        // EEXIST: another run took the directory between our look and now (two tasks of a
+        // cluster job given the same -o: a template without {env:...} or {pid}).
+        refuse(errno == EEXIST
+                   ? "output directory " + shown +
+                         " was just taken by another run; give each run its own "
+                         "(-o with {pid} or {env:NAME})"
+                   : "output directory " + shown + " is not writable: " + std::strerror(errno));
     }
 }
 
