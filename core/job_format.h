@@ -72,8 +72,15 @@ struct Page {
 
     alignas(64) uint64_t generation;  // snapshot requests made; 0: none yet
     uint64_t request_monotonic_ns;
+
+    // Written once by the launcher: the machine's name (NUL-terminated, cut to fit), for a
+    // report that merges runs of several hosts. Pages written before it end here (page_size).
+    alignas(64) char host[64];
 };
 static_assert(sizeof(Page) <= kPageBytes);
+// The size of a page without `host`, which a report still reads.
+inline constexpr uint32_t kPageSizeBeforeHost = 192;
+static_assert(offsetof(Page, host) == kPageSizeBeforeHost);
 static_assert(sizeof(Page) % 8 == 0);
 
 }  // namespace sciagraph::job

@@ -138,5 +138,136 @@ class JobView(RunTestCase):
                          (self.out() / "job-peak.folded").read_text())
 
 
+# The job page's layout (core/job_format.h): where a merged report finds each run's host and
+# wall-clock start. The tests edit them to make runs of one machine look like other hosts'.
+PAGE_START_REALTIME = 24
+PAGE_HOST = 192
+
+
+def set_page(run_dir, host=None, shift_seconds=0):
+    page_path = run_dir / "raw" / "job.sgjob"
+    page = bytearray(page_path.read_bytes())
+    if host is not None:
+        page[PAGE_HOST:PAGE_HOST + 64] = host.encode().ljust(64, b"\0")
+    start = int.from_bytes(page[PAGE_START_REALTIME:PAGE_START_REALTIME + 8], "little")
+    start += int(shift_seconds * 1e9)
+    page[PAGE_START_REALTIME:PAGE_START_REALTIME + 8] = start.to_bytes(8, "little")
+    page_path.write_bytes(page)
+
+
+class MergedRuns(RunTestCase):
+    """`sciagraph report PARENT` (or DIR...) of runs made by one `-o` template, as the tasks of
+    a cluster job make them: one job view with a host frame above the process frames, the runs
+    placed on one time axis by each one's wall-clock start."""
+
+    SIZES = {"0": 120, "1": 80}
+
+    def run_tasks(self):
+        """Two tasks started together under `sciagraph run -o runs/{env:RANK}`, each holding
+        its MB while the other holds its own."""
+        template = str(self.tmp / "runs" / "{env:RANK}")
+        ready = {rank: str(self.tmp / f"ready-{rank}") for rank in self.SIZES}
+        tasks = []
+        for rank, size in self.SIZES.items():
+            others = [path for r, path in ready.items() if r != rank]
+            argv = [harness.sciagraph_bin(), "run", "-q", "-o", template, "--",
+                    harness.test_python(), harness.program("task_holds.py"), str(size),
+                    ready[rank]] + others
+            tasks.append(subprocess.Popen(argv, env=harness.env_with(RANK=rank),
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        for task in tasks:
+            out, err = task.communicate(timeout=harness.DEFAULT_TIMEOUT_S)
+            self.assertEqual(task.returncode, 0, err.decode(errors="replace"))
+        return self.tmp / "runs"
+
+    def report(self, *inputs, expect_status=0):
+        argv = [harness.sciagraph_bin(), "report"] + [str(i) for i in inputs]
+        done = subprocess.run(argv, capture_output=True, timeout=harness.DEFAULT_TIMEOUT_S,
+                              env=harness.env_with())
+        self.assertEqual(done.returncode, expect_status, done.stderr.decode(errors="replace"))
+        return done
+
+    def by_host(self, folded):
+        """{host: {stack below the process frame: bytes}} from a merged job-peak.folded."""
+        result = {}
+        for stack, value in folded.items():
+            host, process, rest = (stack.split(";", 2) + ["", ""])[:3]
+            self.assertIsNotNone(PROCESS_FRAME.match(process),
+                                 f"no process frame below the host's: {stack[:200]}")
+            result.setdefault(host, {})[rest] = value
+        return result
+
+    def test_tasks_that_ran_together_peak_together(self):
+        runs = self.run_tasks()
+        self.assertEqual(sorted(p.name for p in runs.iterdir()), ["0", "1"])
+        self.report(runs)
+        summary = harness.load_summary(runs)
+        self.assertEqual(summary["merged_runs"], 2)
+        self.assertEqual(len(summary["hosts"]), 1, summary["hosts"])
+        self.assertGreaterEqual(summary["process_count"], 2)
+        # 200 MB of data held at once, plus two interpreters.
+        harness.assert_peak_near(summary["job_peak_bytes"], 200 * MB, "job_peak_bytes")
+        folded = harness.parse_folded(runs / "job-peak.folded")
+        hosts = self.by_host(folded)
+        self.assertEqual(list(hosts), summary["hosts"], harness.describe_folded(folded))
+        task_line = 15
+        harness.assert_line_is(harness.program("task_holds.py"), task_line, "# TASK_HOLDS")
+        total = harness.bytes_at_line(folded, "task_holds.py", task_line)
+        harness.assert_within(total, 200 * MB, 0.03, harness.describe_folded(folded))
+        # The runs' start seconds place them on one axis: they started together.
+        starts = [r["start_seconds"] for r in summary["runs"]]
+        self.assertLess(max(starts), 5.0, summary["runs"])
+        for name in ["index.html", "job-peak.svg", "job-time.svg", "memory-timeline.svg",
+                     "job-time-cpu.folded"]:
+            self.assertTrue((runs / name).is_file(), name)
+        html = (runs / "index.html").read_text(errors="replace")
+        self.assertIn('"processes_heading":"Runs"', html.replace(" ", ""))
+        self.assertIn("0/index.html", html)
+
+    def test_hosts_apart_in_time_do_not_add_up(self):
+        """Runs of two hosts, the second started 30 s after the first by its wall clock: each
+        has a host frame, and the job peak is the larger run's alone."""
+        runs = self.run_tasks()
+        set_page(runs / "0", host="node-a")
+        set_page(runs / "1", host="node-b", shift_seconds=30)
+        self.report(runs / "0", runs / "1", "-o", self.tmp / "merged")
+        merged = self.tmp / "merged"
+        summary = harness.load_summary(merged)
+        self.assertEqual(summary["hosts"], ["node-a", "node-b"])
+        harness.assert_peak_near(summary["job_peak_bytes"], 120 * MB, "job_peak_bytes")
+        starts = {r["host"]: r["start_seconds"] for r in summary["runs"]}
+        self.assertAlmostEqual(starts["node-b"] - starts["node-a"], 30, delta=1.0)
+        folded = harness.parse_folded(merged / "job-peak.folded")
+        self.assertEqual(sorted(self.by_host(folded)), ["node-a", "node-b"])
+        # Each process's stacks at its own run's peak: both tasks' data, under their hosts.
+        for host, size in [("node-a", 120), ("node-b", 80)]:
+            under = {k: v for k, v in folded.items() if k.startswith(host + ";")}
+            harness.assert_within(harness.bytes_at_line(under, "task_holds.py", 15), size * MB,
+                                  0.03, harness.describe_folded(under))
+        timeline = (merged / "memory-timeline.svg").read_text()
+        self.assertIn("node-b: ", timeline)
+
+    def test_bad_inputs_get_one_line(self):
+        runs = self.run_tasks()
+        done = self.report(runs / "0", runs / "1", expect_status=2)
+        self.assertIn("-o OUTDIR", done.stderr.decode())
+        done = self.report(runs / "0", runs / "0" / "summary.json", "-o", self.tmp / "m",
+                           expect_status=7)
+        self.assertEqual(len(done.stderr.decode().strip().splitlines()), 1, done.stderr)
+        empty = self.tmp / "empty"
+        empty.mkdir()
+        done = self.report(empty, expect_status=2)
+        self.assertEqual(len(done.stderr.decode().strip().splitlines()), 1, done.stderr)
+        # A run whose dumps are gone still merges with the other, and says so.
+        for dump in (runs / "1" / "raw").iterdir():
+            if dump.suffix in (".sgdump", ".sgrec"):
+                dump.unlink()
+        done = self.report(runs)
+        summary = harness.load_summary(runs)
+        self.assertEqual(summary["merged_runs"], 2)
+        self.assertTrue(any("no readable profile" in w for w in summary["warnings"]),
+                        summary["warnings"])
+
+
 if __name__ == "__main__":
     harness.main()

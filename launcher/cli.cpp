@@ -93,7 +93,7 @@ ParsedCli parse_cli(const std::vector<std::string>& args)
     }
     if (!split.is_run) {
         // PATH is optional to CLI11 only because --diff replaces it.
-        if (report_args->path.empty() && report_args->diff.empty()) {
+        if (report_args->paths.empty() && report_args->diff.empty()) {
             return exit_with(usage_status, {},
                              "report: no PATH given (or --diff BEFORE AFTER; see `sciagraph "
                              "report --help`)");

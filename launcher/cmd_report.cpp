@@ -16,9 +16,13 @@ std::shared_ptr<ReportArgs> setup_report(CLI::App& app)
     auto args = std::make_shared<ReportArgs>();
     auto* report = app.add_subcommand(
         "report", "Render a raw dump (.sgdump) or live record (.sgrec), a run's output directory, "
-                  "or a folded-stacks file; or, with --diff, what changed between two of them");
-    auto* path =
-        report->add_option("PATH", args->path, "The dump, run directory or folded file to render");
+                  "or a folded-stacks file; merge several runs (directories, or folders of them: "
+                  "the tasks of a cluster job) into one job view; or, with --diff, what changed "
+                  "between two of them");
+    auto* path = report->add_option(
+        "PATH", args->paths,
+        "The dump, run directory or folded file to render; several run directories, or a folder "
+        "of them, are merged");
     report
         ->add_option("--diff", args->diff,
                      "BEFORE AFTER: compare two runs, dumps or folded files of the same kind (the "
@@ -105,7 +109,7 @@ int run_diff(const ReportArgs& args, const report::RenderOptions& options)
 int run_report(const ReportArgs& args)
 {
     log::setup(log::Verbosity::Normal);
-    if (args.diff.empty() && args.path.empty()) {
+    if (args.diff.empty() && args.paths.empty()) {
         log::error("report: no PATH given (usage: sciagraph report PATH [-o OUTDIR] or sciagraph "
                    "report --diff BEFORE AFTER [-o OUTDIR])");
         return to_int(ExitCode::UsageError);
@@ -132,8 +136,14 @@ int run_report(const ReportArgs& args)
     if (!args.diff.empty()) {
         return run_diff(args, options);
     }
-    const fs::path output = args.output ? fs::path(*args.output) : default_report_dir(args.path);
-    return finish(report::render_path(args.path, output, options), output);
+    if (args.paths.size() > 1 && !args.output) {
+        log::error("report: several inputs are merged into one report: say where with -o OUTDIR");
+        return to_int(ExitCode::UsageError);
+    }
+    const fs::path output =
+        args.output ? fs::path(*args.output) : default_report_dir(args.paths.front());
+    const std::vector<fs::path> inputs(args.paths.begin(), args.paths.end());
+    return finish(report::render_paths(inputs, output, options), output);
 }
 
 }  // namespace sciagraph::launcher

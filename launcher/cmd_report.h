@@ -14,8 +14,8 @@
 namespace sciagraph::launcher {
 
 struct ReportArgs {
-    std::string path;
-    std::vector<std::string> diff;  // BEFORE, AFTER when --diff is given
+    std::vector<std::string> paths;  // one input, or several run directories to merge
+    std::vector<std::string> diff;   // BEFORE, AFTER when --diff is given
     std::optional<std::string> output;
     std::vector<std::string> formats;
     std::string title;

@@ -36,6 +36,8 @@ bool create_job_page(const std::filesystem::path& raw_dir) noexcept
     page.page_size = sizeof(job::Page);
     page.start_monotonic_ns = clock_ns(CLOCK_MONOTONIC);
     page.start_realtime_ns = clock_ns(CLOCK_REALTIME);
+    // gethostname cuts a longer name without a NUL: the last byte stays 0 (the page is zeroed).
+    (void)::gethostname(page.host, sizeof page.host - 1);
     std::memcpy(bytes, &page, sizeof page);
     size_t done = 0;
     while (done < sizeof bytes) {

@@ -14,7 +14,8 @@ enum class ExitStatus : int {
     Corrupt = 4,       // not a profile, or a damaged one
     Incompatible = 5,  // a dump of another format version
     CannotWrite = 6,   // the output could not be written
-    Mismatch = 7,      // --diff of two inputs with nothing of the same kind (memory vs time)
+    Mismatch = 7,      // inputs that do not go together: --diff of memory vs time, a file among
+                       // several inputs to merge as runs
 };
 
 struct Error {

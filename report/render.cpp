@@ -7,6 +7,8 @@
 #include "record_reader.h"
 #include "render_process.h"
 #include "report/report.h"
+#include "run_facts.h"
+#include "run_merge.h"
 #include "run_render.h"
 #include "sciagraph_version.h"
 #include "source_lines.h"
@@ -31,47 +33,6 @@ Outcome failure(ExitStatus status, std::string message)
     std::replace(message.begin(), message.end(), '\n', ' ');
     o.error = std::move(message);
     return o;
-}
-
-// Reads back what `sciagraph run` knew of the job, when re-rendering its directory.
-RunFacts facts_from_summary(const fs::path& summary_path)
-{
-    RunFacts facts;
-    std::ifstream in(summary_path);
-    const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-    if (!j.is_object()) {
-        return facts;
-    }
-    auto get_int = [&](const char* key) -> std::optional<long> {
-        const auto it = j.find(key);
-        return it != j.end() && it->is_number_integer() ? std::optional<long>(it->get<long>())
-                                                        : std::nullopt;
-    };
-    auto get_double = [&](const char* key) -> std::optional<double> {
-        const auto it = j.find(key);
-        return it != j.end() && it->is_number() ? std::optional<double>(it->get<double>())
-                                                : std::nullopt;
-    };
-    if (const auto it = j.find("command"); it != j.end() && it->is_array()) {
-        for (const auto& arg : *it) {
-            if (arg.is_string()) {
-                facts.command.push_back(arg.get<std::string>());
-            }
-        }
-    }
-    if (const auto v = get_int("exit_code")) {
-        facts.exit_code = static_cast<int>(*v);
-    }
-    if (const auto v = get_int("signal")) {
-        facts.signal = static_cast<int>(*v);
-    }
-    facts.wall_seconds = get_double("wall_seconds");
-    facts.cpu_seconds = get_double("cpu_seconds");
-    facts.root_pid = get_int("root_pid");
-    if (const auto it = j.find("version"); it != j.end() && it->is_string()) {
-        facts.version = it->get<std::string>();
-    }
-    return facts;
 }
 
 Outcome render_folded_file(const std::shared_ptr<MappedFile>& file,
@@ -130,10 +91,16 @@ Outcome render_folded_file(const std::shared_ptr<MappedFile>& file,
 Outcome
 render_directory(const fs::path& input, const fs::path& output_dir, const RenderOptions& options)
 {
+    if (!is_run_dir(input)) {
+        // A folder of runs (the tasks of a cluster job): merged, when it holds any.
+        if (auto runs = find_run_dirs(input); !runs.empty()) {
+            return render_runs(runs, output_dir, options);
+        }
+    }
     RunFacts facts;
     std::vector<fs::path> dumps = list_profiles(input / "raw");
     if (std::error_code ec; fs::exists(input / "summary.json", ec)) {
-        facts = facts_from_summary(input / "summary.json");
+        facts = read_run_facts(input / "summary.json");
     }
     if (dumps.empty()) {
         dumps = list_profiles(input);
@@ -249,6 +216,40 @@ Outcome render_run(const fs::path& output_dir,
                            "cannot create " + output_dir.string() + ": " + ec.message());
         }
         return render_dumps(output_dir, list_profiles(raw_dir), facts, options);
+    } catch (const std::exception& e) {
+        return failure(ExitStatus::Corrupt, std::string("report failed: ") + e.what());
+    }
+}
+
+Outcome render_paths(const std::vector<fs::path>& inputs,
+                     const fs::path& output_dir,
+                     const RenderOptions& options)
+{
+    if (inputs.size() == 1) {
+        return render_path(inputs.front(), output_dir, options);
+    }
+    try {
+        std::vector<fs::path> runs;
+        for (const fs::path& input : inputs) {
+            std::error_code ec;
+            if (!fs::is_directory(input, ec)) {
+                return failure(
+                    fs::exists(input, ec) ? ExitStatus::Mismatch : ExitStatus::MissingInput,
+                    input.string() + (fs::exists(input, ec)
+                                          ? ": several inputs are merged as runs: each must be a "
+                                            "run directory or a folder of them"
+                                          : ": no such file or directory"));
+            }
+            const auto found = find_run_dirs(input);
+            if (found.empty()) {
+                return failure(ExitStatus::MissingInput,
+                               input.string() + ": no run directory here (one with raw/)");
+            }
+            runs.insert(runs.end(), found.begin(), found.end());
+        }
+        std::sort(runs.begin(), runs.end());
+        runs.erase(std::unique(runs.begin(), runs.end()), runs.end());
+        return render_runs(runs, output_dir, options);
     } catch (const std::exception& e) {
         return failure(ExitStatus::Corrupt, std::string("report failed: ") + e.what());
     }

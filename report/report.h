@@ -52,11 +52,18 @@ Outcome render_run(const std::filesystem::path& output_dir,
                    const RunInfo& info,
                    const RenderOptions& options);
 
-// `sciagraph report PATH`: PATH is a raw dump, a run's output directory, or a folded-stacks file.
+// `sciagraph report PATH`: PATH is a raw dump, a run's output directory, a folder holding run
+// directories (merged into one job view: run_merge.h), or a folded-stacks file.
 // Renders into `output_dir`. Never throws, never crashes on bad input.
 Outcome render_path(const std::filesystem::path& input,
                     const std::filesystem::path& output_dir,
                     const RenderOptions& options);
+
+// `sciagraph report PATH...`: one input as render_path; several, each a run directory or a
+// folder of them, merged into one job view (run_merge.h). Never throws.
+Outcome render_paths(const std::vector<std::filesystem::path>& inputs,
+                     const std::filesystem::path& output_dir,
+                     const RenderOptions& options);
 
 // `sciagraph report --diff BEFORE AFTER`: each a run directory (its root process), a raw dump
 // or live record, or a folded-stacks file. Writes into `output_dir` `memory-peak.diff.folded`

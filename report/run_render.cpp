@@ -48,6 +48,8 @@ const char* status_of(ExitStatus s)
     }
 }
 
+}  // namespace
+
 // A record can go between the listing and the reading: its process reached its exit and wrote
 // its final dump meanwhile. Then that dump is read, and `path` names it.
 DumpResult read_profile(fs::path& path)
@@ -84,6 +86,8 @@ SourceContext source_context(const Dump& dump, const fs::path& path)
     }
     return context;
 }
+
+namespace {
 
 struct Loaded {
     fs::path path;
@@ -256,6 +260,8 @@ void add_job_view(const JobView& job, ProfileFiles& files, const RenderOptions& 
                             "colour: orange = running on CPU, blue = waiting", true});
 }
 
+}  // namespace
+
 // The job's own files in the root's directory (design.md): job-peak.folded and .svg, the
 // timeline, and the job's time.
 bool write_job_files(const fs::path& dir,
@@ -287,8 +293,6 @@ bool write_job_files(const fs::path& dir,
     }
     return true;
 }
-
-}  // namespace
 
 Outcome render_dumps(const fs::path& output_dir,
                      const std::vector<fs::path>& dumps,

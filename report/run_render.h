@@ -2,8 +2,11 @@
 // every other process into children/<pid>/, summary.json at the top.
 #pragma once
 
+#include "dump_reader.h"
 #include "errors.h"
+#include "job_view.h"
 #include "report/report.h"
+#include "source_lines.h"
 #include "summary.h"
 
 #include <filesystem>
@@ -17,5 +20,22 @@ Outcome render_dumps(const std::filesystem::path& output_dir,
                      const std::vector<std::filesystem::path>& dumps,
                      const RunFacts& run,
                      const RenderOptions& options);
+
+// Reads a profile listed in a run's raw/ directory. A record can go between the listing and the
+// reading (its process wrote its final dump meanwhile): then that dump is read, and `path`
+// names it.
+DumpResult read_profile(std::filesystem::path& path);
+
+// What a process's frames' file names mean when its lines of code are read (source_lines.h).
+SourceContext source_context(const Dump& dump, const std::filesystem::path& path);
+
+// The job view's own files in `dir` (design.md): job-peak.folded and .svg, job-time-cpu.folded,
+// job-time-wait.folded, job-time.svg and memory-timeline.svg, as `options` asks.
+bool write_job_files(const std::filesystem::path& dir,
+                     const JobView& job,
+                     const RenderOptions& options,
+                     FrameSources* peak_sources,
+                     FrameSources* time_sources,
+                     Error& error);
 
 }  // namespace sciagraph::report

@@ -699,10 +699,10 @@
         ]);
       });
       h.appendChild(el('nav', {class: 'processes', 'aria-label': 'Profiled processes'}, [
-        el('h3', {text: 'Processes (' + (page.processes_total > procs.length
+        el('h3', {text: (page.processes_heading || 'Processes') + ' (' + (page.processes_total > procs.length
           ? procs.length + ' of ' + page.processes_total + ': the root, the parent, this one and its children; the root\'s page lists all'
           : procs.length) + ')'}),
-        el('table', {}, [el('thead', {}, [el('tr', {}, ['pid', 'parent', 'status', 'ended', 'peak memory', 'report']
+        el('table', {}, [el('thead', {}, [el('tr', {}, (page.processes_columns || ['pid', 'parent', 'status', 'ended', 'peak memory', 'report'])
           .map((t) => el('th', {text: t, scope: 'col'})))]), el('tbody', {}, rows)]),
       ]));
     }

@@ -5,6 +5,8 @@
 #include "core/job_format.h"
 #include "dump_to_tree.h"
 
+#include <climits>
+
 #include <algorithm>
 #include <cstring>
 #include <fstream>
@@ -16,6 +18,19 @@ namespace fs = std::filesystem;
 namespace meta = sciagraph::dump::meta;
 
 constexpr uint32_t kUnmapped = ~0u;
+
+// Wider than any sum of int64_t values a view adds up (the pedantic warning is for ISO C++).
+__extension__ typedef __int128 WideInt;
+
+// a + b, held at the ends of int64_t: a damaged dump's clock may be anything.
+int64_t saturating_add(int64_t a, int64_t b)
+{
+    int64_t sum = 0;
+    if (__builtin_add_overflow(a, b, &sum)) {
+        return b > 0 ? INT64_MAX : INT64_MIN;
+    }
+    return sum;
+}
 
 std::string base_name(const std::string& path)
 {
@@ -32,8 +47,10 @@ std::optional<JobPageFacts> read_job_page(const fs::path& raw_dir)
     if (!in || !in.read(reinterpret_cast<char*>(&page), sizeof page)) {
         return std::nullopt;
     }
+    const bool known_size =
+        page.page_size == sizeof(job::Page) || page.page_size == job::kPageSizeBeforeHost;
     if (std::memcmp(page.magic, job::kMagic, sizeof page.magic) != 0 ||
-        page.version != job::kFormatVersion || page.page_size != sizeof(job::Page)) {
+        page.version != job::kFormatVersion || !known_size) {
         return std::nullopt;
     }
     JobPageFacts f;
@@ -44,6 +61,9 @@ std::optional<JobPageFacts> read_job_page(const fs::path& raw_dir)
     f.generation = page.generation;
     f.request_monotonic_ns = page.request_monotonic_ns;
     f.processes = page.processes;
+    if (page.page_size == sizeof(job::Page)) {
+        f.host.assign(page.host, strnlen(page.host, sizeof page.host));
+    }
     return f;
 }
 
@@ -133,11 +153,25 @@ void JobView::add_stacks(const Dump& dump,
     }
 }
 
-void JobView::add_process(const Dump& dump, long pid, const std::string& href)
+JobView JobView::merged()
 {
+    JobView view(std::nullopt);
+    view.merged_ = true;
+    return view;
+}
+
+void JobView::add_process(const Dump& dump,
+                          long pid,
+                          const std::string& href,
+                          const RunOrigin* origin)
+{
+    const JobPageFacts* page = origin ? origin->page : (page_ ? &*page_ : nullptr);
+    const std::string process_label =
+        short_command(dump.command()) + " [pid " + std::to_string(pid) + "]";
     JobBand band;
     band.pid = pid;
-    band.label = short_command(dump.command()) + " [pid " + std::to_string(pid) + "]";
+    band.label =
+        origin && !origin->host.empty() ? origin->host + ": " + process_label : process_label;
     band.href = href;
     band.points = dump.timeline;
     band.start_ns = dump.meta_integer(meta::kStartMonotonicNs).value_or(0);
@@ -152,25 +186,50 @@ void JobView::add_process(const Dump& dump, long pid, const std::string& href)
         band.highest = std::max({band.highest, p.high, p.part});
     }
 
-    const uint32_t peak_process =
-        peak_tree_->child(CallTree::kRoot, peak_tree_->intern(band.label));
-    if (page_ && page_->generation > 0) {
+    // Below the host's frame in a merged view; the process frame names the process alone.
+    auto process_node = [&](CallTree& tree) {
+        uint32_t parent = CallTree::kRoot;
+        if (origin && !origin->host.empty()) {
+            parent = tree.child(parent, tree.intern(origin->host));
+        }
+        return tree.child(parent, tree.intern(process_label));
+    };
+    const uint32_t peak_process = process_node(*peak_tree_);
+    if (page && page->generation > 0) {
         const auto answered =
             static_cast<uint64_t>(dump.meta_integer(meta::kJobGeneration).value_or(0));
         const bool killed = dump.meta_value(meta::kEnded) == std::string(meta::kEndedKilled);
-        if (answered == page_->generation) {
+        if (answered == page->generation) {
             add_stacks(dump, dump.job_peak, *peak_tree_, peak_process, false);
-        } else if (killed && answered < page_->generation &&
-                   band.end_ns >= static_cast<int64_t>(page_->request_monotonic_ns)) {
+        } else if (killed && answered < page->generation &&
+                   band.end_ns >= static_cast<int64_t>(page->request_monotonic_ns)) {
             // Killed after the last request without answering it: it changed no stack since
             // (it would have answered first), so its part as it died is its part then.
             add_stacks(dump, dump.job_live, *peak_tree_, peak_process, false);
         }
     }
-    const uint32_t time_process =
-        time_tree_->child(CallTree::kRoot, time_tree_->intern(band.label));
+    const uint32_t time_process = process_node(*time_tree_);
     add_stacks(dump, dump.time_cpu, *time_tree_, time_process, false);
     add_stacks(dump, dump.time_wait, *time_tree_, time_process, true);
+    if (origin && !origin->page) {
+        return;  // its clock cannot be placed among the others': no band on the timeline
+    }
+    if (origin) {
+        // Onto the shared axis: the band's times, and its run's start as a candidate origin.
+        const int64_t shift = origin->shift_ns;
+        band.start_ns = saturating_add(band.start_ns, shift);
+        band.end_ns = saturating_add(band.end_ns, shift);
+        for (TimelinePoint& p : band.points) {
+            p.monotonic_ns = saturating_add(p.monotonic_ns, shift);
+            p.since_ns = saturating_add(p.since_ns, shift);
+        }
+        if (origin->page && origin->page->start_monotonic_ns != 0) {
+            merged_page_ = true;
+            const int64_t start =
+                saturating_add(static_cast<int64_t>(origin->page->start_monotonic_ns), shift);
+            merged_origin_ns_ = std::min(merged_origin_ns_.value_or(start), start);
+        }
+    }
     bands_.push_back(std::move(band));
 }
 
@@ -199,8 +258,9 @@ void JobView::finish()
         });
     }
     std::sort(events.begin(), events.end());
-    int64_t sum = 0;
-    int64_t best = -1;
+    // Wider than the values: a damaged dump's bytes may be anything, and the sum must not wrap.
+    WideInt sum = 0;
+    WideInt best = -1;
     int64_t best_at = 0;
     for (size_t i = 0; i < events.size();) {
         const int64_t t = events[i].first;
@@ -213,18 +273,23 @@ void JobView::finish()
         }
     }
     origin_ns_ = 0;
-    if (page_ && page_->start_monotonic_ns != 0) {
+    if (merged_origin_ns_) {
+        origin_ns_ = *merged_origin_ns_;
+    } else if (page_ && page_->start_monotonic_ns != 0) {
         origin_ns_ = static_cast<int64_t>(page_->start_monotonic_ns);
     } else if (!bands_.empty()) {
         origin_ns_ = bands_.front().start_ns;
     }
+    // Differences in double: clocks from a damaged file may lie far apart.
+    auto seconds_since_origin = [&](double ns) {
+        return (ns - static_cast<double>(origin_ns_)) / 1e9;
+    };
     if (page_ && page_->high > 0) {
         peak_bytes_ = page_->high;
-        peak_seconds_ =
-            static_cast<double>(static_cast<int64_t>(page_->high_monotonic_ns) - origin_ns_) / 1e9;
+        peak_seconds_ = seconds_since_origin(static_cast<double>(page_->high_monotonic_ns));
     } else if (best > 0) {
-        peak_bytes_ = best;
-        peak_seconds_ = static_cast<double>(best_at - origin_ns_) / 1e9;
+        peak_bytes_ = static_cast<int64_t>(std::min<WideInt>(best, INT64_MAX));
+        peak_seconds_ = seconds_since_origin(static_cast<double>(best_at));
     }
     if (peak_seconds_ && *peak_seconds_ < 0) {
         peak_seconds_ = 0.0;

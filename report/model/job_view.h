@@ -30,6 +30,7 @@ struct JobPageFacts {
     uint64_t generation = 0;
     uint64_t request_monotonic_ns = 0;
     uint32_t processes = 0;
+    std::string host;  // the machine the run ran on; empty when the page does not say
 };
 
 // Reads raw_dir/job.sgjob; nullopt when there is none or it is not one this build knows.
@@ -38,10 +39,20 @@ std::optional<JobPageFacts> read_job_page(const std::filesystem::path& raw_dir);
 // `python3 job.py`, `python3 -c`, `python3 -m pkg`: how a process frame names a command.
 std::string short_command(const std::vector<std::string>& argv);
 
+// Where a process's run lies among several merged into one view (`sciagraph report` of the runs
+// of a cluster job): its run's page (which snapshot request the process had to answer), its
+// host's frame above the process frames, and the shift that puts its monotonic clock on the
+// shared axis (each run's page pairs its monotonic start with the wall clock's).
+struct RunOrigin {
+    const JobPageFacts* page = nullptr;  // null: its times cannot be placed; no band
+    std::string host;
+    int64_t shift_ns = 0;  // added to the process's monotonic times
+};
+
 // One process's band of the timeline: its part over time (core/timeline.h).
 struct JobBand {
     long pid = 0;
-    std::string label;  // `<command> [pid N]`
+    std::string label;  // `<command> [pid N]`, after `<host>: ` in a merged view
     std::string href;   // its page, relative to the root's directory; empty: none
     int64_t start_ns = 0;
     int64_t end_ns = 0;
@@ -72,16 +83,26 @@ void for_each_step(const JobBand& band, Visit&& visit)
 
 class JobView {
 public:
+    // One run's view, with its page (nullopt: none).
     explicit JobView(std::optional<JobPageFacts> page);
+    // A view merging several runs: each process comes with its RunOrigin, the peak is found in
+    // the processes' timelines on the shared axis, and the stacks at the job's peak are each
+    // process's at its own run's peak (no page spans hosts: see README, "Clusters").
+    static JobView merged();
 
     // Adds a process (each once, any order): its band, its stacks at the job peak, its time.
-    void add_process(const Dump& dump, long pid, const std::string& href);
+    void add_process(const Dump& dump,
+                     long pid,
+                     const std::string& href,
+                     const RunOrigin* origin = nullptr);
     // The page a band links to (relative to the root's directory); "" for none.
     void set_href(long pid, const std::string& href);
     // After the last add: computes the peak and finishes the trees.
     void finish();
 
-    bool has_page() const { return page_.has_value(); }
+    // A page to take stacks at the job's peak from: the run's, or in a merged view any run's.
+    bool has_page() const { return page_.has_value() || merged_page_; }
+    bool is_merged() const { return merged_; }
     size_t process_count() const { return bands_.size(); }
     // The job's peak, in bytes and seconds since the job's start; nullopt with no data.
     std::optional<int64_t> peak_bytes() const { return peak_bytes_; }
@@ -101,6 +122,9 @@ private:
                     bool second_metric);
 
     std::optional<JobPageFacts> page_;
+    bool merged_ = false;
+    bool merged_page_ = false;
+    std::optional<int64_t> merged_origin_ns_;  // the earliest run's start on the shared axis
     std::unique_ptr<CallTree> peak_tree_;
     std::unique_ptr<CallTree> time_tree_;
     std::vector<JobBand> bands_;

@@ -81,7 +81,7 @@ TEST_CASE("cli: report and debug subcommands", "[launcher]")
     const auto report = parse_cli({"report", "run-dir", "-o", "out", "--format", "svg", "--format",
                                    "json", "--title", "T", "--min-width", "0.5"});
     REQUIRE(report.action == Action::Report);
-    CHECK(report.report.path == "run-dir");
+    CHECK(report.report.paths == std::vector<std::string>{"run-dir"});
     CHECK(report.report.output == "out");
     CHECK(report.report.formats == std::vector<std::string>{"svg", "json"});
     CHECK(report.report.title == "T");
@@ -92,7 +92,7 @@ TEST_CASE("cli: report and debug subcommands", "[launcher]")
     const auto diff = parse_cli({"report", "--diff", "run1", "run2", "-o", "d"});
     REQUIRE(diff.action == Action::Report);
     CHECK(diff.report.diff == std::vector<std::string>{"run1", "run2"});
-    CHECK(diff.report.path.empty());
+    CHECK(diff.report.paths.empty());
     CHECK(diff.report.output == "d");
     CHECK(parse_cli({"report", "--diff", "run1"}).exit_status == 2);
     CHECK(parse_cli({"report", "--diff", "a", "b", "c"}).exit_status == 2);

@@ -8,11 +8,13 @@
 #include "folded_writer.h"
 #include "job_view.h"
 #include "report/report.h"
+#include "run_merge.h"
 #include "timeline_svg.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <rapidcheck.h>
+#include <rapidcheck/catch.h>
 
 #include <cstring>
 #include <fstream>
@@ -261,4 +263,95 @@ TEST_CASE("job view: a run's directory gets the job's files and summary fields",
                            std::istreambuf_iterator<char>());
     CHECK(text.find("Job peak memory") != std::string::npos);
     CHECK(text.find("Job peak: every process") != std::string::npos);
+}
+
+TEST_CASE("job view: merged runs put each run on the wall clock under its host's frame",
+          "[report][job]")
+{
+    // Two hosts whose monotonic clocks mean nothing to each other: run A started at wall 1000 s
+    // (its monotonic 1 s), run B at wall 1002 s (its monotonic 500 s).
+    JobPageFacts a = page(100 * kMB, 2 * kS, 1);
+    a.start_realtime_ns = 1000 * kS;
+    a.host = "node-a";
+    JobPageFacts b = page(200 * kMB, 501 * kS, 1);
+    b.start_monotonic_ns = 500 * kS;
+    b.start_realtime_ns = 1002 * kS;
+    b.host = "node-b";
+    const RunOrigin in_a{&a, "node-a", 999 * kS};
+    const RunOrigin in_b{&b, "node-b", 502 * kS};
+    JobView view = JobView::merged();
+    // A holds 100 MB from its 1 s to 5 s (wall 1000-1004); B 200 MB from its 500 s to 503 s
+    // (wall 1002-1005): together 300 MB at wall 1002 s, 2 s after the first start.
+    view.add_process(process(10, 1, 100 * kMB,
+                             {{kS + 1, 100 * kMB, 100 * kMB, kS}, {5 * kS, 0, 0, 5 * kS - 1}}, kS),
+                     10, "a/index.html", &in_a);
+    view.add_process(
+        process(10, 1, 200 * kMB,
+                {{500 * kS + 1, 200 * kMB, 200 * kMB, 500 * kS}, {503 * kS, 0, 0, 503 * kS - 1}},
+                500 * kS),
+        10, "b/index.html", &in_b);
+    view.finish();
+    CHECK(view.is_merged());
+    CHECK(view.has_page());
+    REQUIRE(view.peak_bytes());
+    CHECK(*view.peak_bytes() == 300 * kMB);
+    CHECK(*view.peak_seconds() == Approx(2.0));
+    CHECK(view.origin_ns() == 1000 * kS);
+    CHECK(render_folded(view.peak_tree(), FoldedMetric::First) ==
+          "node-a;python3 job.py [pid 10];main (job.py:10) 100000000\n"
+          "node-b;python3 job.py [pid 10];main (job.py:10) 200000000\n");
+    CHECK(render_folded(view.time_tree(), FoldedMetric::First) ==
+          "node-a;python3 job.py [pid 10];main (job.py:10) 1000\n"
+          "node-b;python3 job.py [pid 10];main (job.py:10) 1000\n");
+    REQUIRE(view.bands().size() == 2);
+    CHECK(view.bands()[0].label == "node-a: python3 job.py [pid 10]");
+    CHECK(view.bands()[1].start_ns == 1002 * kS);
+    const std::string svg = render_timeline_svg(view);
+    CHECK(svg.find("node-b: python3 job.py [pid 10]") != std::string::npos);
+}
+
+TEST_CASE("job view: a merged run without a page is in the graphs, not on the timeline",
+          "[report][job]")
+{
+    const RunOrigin unplaced{nullptr, "old-host", 0};
+    JobView view = JobView::merged();
+    view.add_process(process(3, 0, 0, {{2 * kS, 5 * kMB, 5 * kMB, kS}}, kS), 3, "", &unplaced);
+    view.finish();
+    CHECK(view.bands().empty());
+    CHECK(view.time_tree().total0(0) == 1000);
+    CHECK(render_folded(view.peak_tree(), FoldedMetric::First).empty());
+}
+
+TEST_CASE("job view: damaged clocks and sizes neither overflow nor throw", "[report][job]")
+{
+    rc::prop("any timeline values", [](int64_t t0, int64_t t1, int64_t part, int64_t shift) {
+        JobPageFacts p = page(5, 0, 1);
+        const RunOrigin origin{&p, "h", shift};
+        JobView view = JobView::merged();
+        const Dump d = process(1, 1, 1, {{t0, part, part, t0 / 2}, {t1, part, INT64_MAX, t0}}, t0);
+        view.add_process(d, 1, "", &origin);
+        view.add_process(d, 2, "", &origin);
+        view.finish();
+        (void)render_timeline_svg(view);
+        RC_ASSERT(view.peak_bytes().value_or(0) >= 0);
+    });
+}
+
+TEST_CASE("run merge: run directories are found below a folder, not below a run", "[report][job]")
+{
+    sciagraph::testing::TempDir dir;
+    namespace fs = std::filesystem;
+    for (const char* run : {"job/0/raw", "job/1/raw", "job/1/children/7/raw", "deep/a/b/c/raw",
+                            "too/a/b/c/d/e/f/raw"}) {
+        fs::create_directories(dir.path / run);
+    }
+    fs::create_directories(dir.path / "empty/x");
+    std::vector<std::string> found;
+    for (const fs::path& p : find_run_dirs(dir.path)) {
+        found.push_back(fs::relative(p, dir.path).generic_string());
+    }
+    CHECK(found == std::vector<std::string>{"deep/a/b/c", "job/0", "job/1"});
+    CHECK(find_run_dirs(dir.path / "job/0") == std::vector<fs::path>{dir.path / "job/0"});
+    CHECK(find_run_dirs(dir.path / "empty").empty());
+    CHECK(find_run_dirs(dir.path / "missing").empty());
 }
