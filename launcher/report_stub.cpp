@@ -21,6 +21,8 @@ std::optional<Format> parse_format(const std::string& name)
         return Format::Speedscope;
     if (name == "json")
         return Format::Json;
+    if (name == "pprof")
+        return Format::Pprof;
     return std::nullopt;
 }
 

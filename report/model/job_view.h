@@ -82,6 +82,7 @@ public:
     void finish();
 
     bool has_page() const { return page_.has_value(); }
+    const std::optional<JobPageFacts>& page() const { return page_; }
     size_t process_count() const { return bands_.size(); }
     // The job's peak, in bytes and seconds since the job's start; nullopt with no data.
     std::optional<int64_t> peak_bytes() const { return peak_bytes_; }
