@@ -10,7 +10,8 @@
 namespace sciagraph::report {
 
 // Pprof is written only when asked for (RenderOptions::formats): the others are what a run
-// leaves by default, and a gzipped protobuf for other tools is not worth its time on every run.
+// leaves by default (design.md's output directory); profile.pb.gz is for other tools, made by
+// `sciagraph report --format pprof` when one is to read it.
 enum class Format { Html, Svg, Folded, Speedscope, Json, Pprof };
 
 // Parses "html", "svg", "folded", "speedscope", "json", "pprof"; nullopt for anything else.
