@@ -252,7 +252,12 @@ std::string encode_pprof(const PprofInput& input)
         samples_index = add_type("samples", "count");
     }
 
-    std::string samples;
+    // The samples, the largest part, are written in place: no copy of them is made.
+    std::string out;
+    for (const ValueType& t : types) {
+        put_bytes(out, field::kSampleType, value_type(t));
+    }
+    std::string& samples = out;
     Frames frames(strings);
     if (input.memory) {
         const CallTree& t = *input.memory;
@@ -303,11 +308,6 @@ std::string encode_pprof(const PprofInput& input)
         comments.push_back(strings.index(c));
     }
 
-    std::string out;
-    for (const ValueType& t : types) {
-        put_bytes(out, field::kSampleType, value_type(t));
-    }
-    out += samples;
     std::string mapping;
     put_uint(mapping, field::kId, kMappingId);
     put_uint(mapping, field::kHasFunctions, 1);

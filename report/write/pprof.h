@@ -10,7 +10,8 @@
 //   wait/nanoseconds    time waiting (sleep, I/O, locks, the GIL): its second metric × 1000
 //   samples/count       a folded-stacks input, whose unit is unknown
 //
-// Only the families the dump's mode recorded are there (design: PprofInput). There is no
+// Only the families the dump's mode recorded are there (the caller leaves the others' trees
+// null). There is no
 // `inuse_objects`: the core samples allocations by bytes (a Poisson draw per byte, large
 // allocations always), so it knows bytes per stack but not how many objects make them up; an
 // object count derived from the samples would be an invention, not a measurement.
@@ -20,6 +21,12 @@
 // memory samples, or `cpu/nanoseconds` with 1e9 / the sampler's rate. Memory and time share the
 // file's locations and functions; each tree's stacks are samples of their own, with 0 in the
 // other family's types.
+//
+// Why one file and not one per family: `go tool pprof` reads several sample types and picks one
+// with -sample_index, and one name is what the contract gives. The cost falls on Pyroscope and
+// Parca, which name a series by its sample type and the profile's period type: the time of a
+// run of both is `cpu:nanoseconds:space:bytes` there, not the `cpu:nanoseconds:cpu:nanoseconds`
+// of a Go CPU profile (a `--mode time` run gives that).
 //
 // Frames: one Location per distinct frame, with one Line; one Function per (function, file),
 // `name` the function, `filename` the file as the dump names it, no start_line (the core records

@@ -425,7 +425,7 @@ TEST_CASE("pprof: memory and time of a dump, as their folded files say", "[repor
     CHECK(d.str(parse->filename) == "/usr/lib/python3.11/json/decoder.py");
 }
 
-TEST_CASE("pprof: a time-only profile has the CPU period; a folded input counts samples",
+TEST_CASE("pprof: a time-only profile has the CPU period, a folded input counts samples",
           "[report][pprof]")
 {
     const DumpTrees trees = sample_trees();
