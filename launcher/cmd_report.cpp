@@ -39,7 +39,8 @@ std::shared_ptr<ReportArgs> setup_report(CLI::App& app)
         ->type_name("OUTDIR");
     report
         ->add_option("--format", args->formats,
-                     "html, svg, folded, speedscope or json; repeat for several (default: all)")
+                     "html, svg, folded, speedscope, json or pprof; repeat for several (default: "
+                     "all but pprof)")
         ->type_name("F");
     report->add_option("--title", args->title, "Title of the report (default: from the command)")
         ->type_name("T");
@@ -118,8 +119,8 @@ int run_report(const ReportArgs& args)
     for (const auto& name : args.formats) {
         auto format = report::parse_format(name);
         if (!format) {
-            log::error("report: unknown format '{}' (expected html, svg, folded, speedscope or "
-                       "json)",
+            log::error("report: unknown format '{}' (expected html, svg, folded, speedscope, json "
+                       "or pprof)",
                        name);
             return to_int(ExitCode::UsageError);
         }

@@ -29,8 +29,7 @@ std::optional<DiffInput> fail(Error& error, ExitStatus status, std::string messa
     return std::nullopt;
 }
 
-// The trees of a dump that its mode says were recorded. A dump without a mode (written by hand,
-// or by an older core) has what it holds samples of.
+// The trees of a dump that its mode says were recorded (dump_to_tree.h).
 std::optional<DiffInput> from_dump(const Dump& dump, const fs::path& path, Error& error)
 {
     std::optional<DumpTrees> trees = build_trees(dump, error);
@@ -39,15 +38,11 @@ std::optional<DiffInput> from_dump(const Dump& dump, const fs::path& path, Error
         return std::nullopt;
     }
     DiffInput input;
-    const std::string mode = dump.meta_value(meta::kMode).value_or("");
-    const bool memory =
-        mode == "memory" || mode == "both" || (mode.empty() && !dump.memory_peak.empty());
-    const bool time = mode == "time" || mode == "both" ||
-                      (mode.empty() && (!dump.time_cpu.empty() || !dump.time_wait.empty()));
-    if (memory) {
+    const Recorded what = recorded(dump);
+    if (what.memory) {
         input.memory = std::move(trees->memory);
     }
-    if (time) {
+    if (what.time) {
         input.time = std::move(trees->time);
     }
     if (dump.truncated) {

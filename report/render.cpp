@@ -80,6 +80,9 @@ Outcome render_folded_file(const std::shared_ptr<MappedFile>& file,
                      {"skipped_lines", parsed.bad_lines},
                      {"total", total}};
     files.speedscope_name = title;
+    files.pprof.samples = parsed.tree.get();
+    files.pprof.comments = {std::string("sciagraph ") + SCIAGRAPH_VERSION,
+                            "input: " + input.string()};
     Error error;
     if (!write_profile_files(output_dir, files, options, error)) {
         return failure(error.status, error.message);
@@ -189,6 +192,9 @@ std::optional<Format> parse_format(const std::string& name)
     }
     if (name == "json") {
         return Format::Json;
+    }
+    if (name == "pprof") {
+        return Format::Pprof;
     }
     return std::nullopt;
 }

@@ -15,8 +15,11 @@ namespace sciagraph::report {
 
 bool wants(const RenderOptions& options, Format format)
 {
-    return options.formats.empty() || std::find(options.formats.begin(), options.formats.end(),
-                                                format) != options.formats.end();
+    if (options.formats.empty()) {
+        return format != Format::Pprof;
+    }
+    return std::find(options.formats.begin(), options.formats.end(), format) !=
+           options.formats.end();
 }
 
 bool write_profile_files(const std::filesystem::path& dir,
@@ -99,6 +102,9 @@ bool write_profile_files(const std::filesystem::path& dir,
         if (!write("profile.json", out)) {
             return false;
         }
+    }
+    if (wants(options, Format::Pprof) && !write("profile.pb.gz", render_pprof(files.pprof))) {
+        return false;
     }
     return true;
 }

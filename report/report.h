@@ -9,9 +9,12 @@
 
 namespace sciagraph::report {
 
-enum class Format { Html, Svg, Folded, Speedscope, Json };
+// Pprof is written only when asked for (RenderOptions::formats): the others are what a run
+// leaves by default (design.md's output directory); profile.pb.gz is for other tools, made by
+// `sciagraph report --format pprof` when one is to read it.
+enum class Format { Html, Svg, Folded, Speedscope, Json, Pprof };
 
-// Parses "html", "svg", "folded", "speedscope", "json"; nullopt for anything else.
+// Parses "html", "svg", "folded", "speedscope", "json", "pprof"; nullopt for anything else.
 std::optional<Format> parse_format(const std::string& name);
 
 // What the launcher measured of the job, for the summary and the report header.
@@ -26,7 +29,7 @@ struct RunInfo {
 };
 
 struct RenderOptions {
-    std::vector<Format> formats;  // empty: every format
+    std::vector<Format> formats;  // empty: every format but Pprof
     std::string title;            // empty: a title from the command
     double min_width_px = 0.1;    // frames narrower than this in a 1200 px wide graph are pruned
     // Show each Python frame's line of code (read from its file now) in index.html and the SVGs.

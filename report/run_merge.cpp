@@ -4,6 +4,7 @@
 #include "core/dump_format.h"
 #include "job_view.h"
 #include "mapped_file.h"
+#include "pprof.h"
 #include "profile_list.h"
 #include "render_process.h"
 #include "run_facts.h"
@@ -174,6 +175,7 @@ render(const std::vector<fs::path>& dirs, const fs::path& output_dir, const Rend
     JobView job = JobView::merged();
     size_t processes = 0;
     std::optional<SourceContext> sources_context;
+    PprofInput rates;  // the sampling rates, for job.pb.gz
     for (size_t i = 0; i < dirs.size(); ++i) {
         MergedRun& run = runs[i];
         run.dir = dirs[i];
@@ -214,7 +216,12 @@ render(const std::vector<fs::path>& dirs, const fs::path& output_dir, const Rend
                                    " is cut short; shown up to its last complete part");
             }
             if (!sources_context) {
+                // The first process's: the runs of one job mostly run the same code.
                 sources_context = source_context(*r.dump, path);
+                rates.memory_interval_bytes = static_cast<uint64_t>(std::max<int64_t>(
+                    r.dump->meta_integer(meta::kSampleIntervalBytes).value_or(0), 0));
+                rates.time_hz = static_cast<uint64_t>(
+                    std::max<int64_t>(r.dump->meta_integer(meta::kTimeHz).value_or(0), 0));
             }
             job.add_process(*r.dump, *pid, page_of(run, *pid), &run.origin);
             ++run.processes;
@@ -236,9 +243,24 @@ render(const std::vector<fs::path>& dirs, const fs::path& output_dir, const Rend
         peak_sources.emplace(job.peak_tree(), source_files, *sources_context);
         time_sources.emplace(job.time_tree(), source_files, *sources_context);
     }
+    PprofInput pprof;
+    pprof.memory = &job.peak_tree();
+    pprof.time = &job.time_tree();
+    pprof.memory_interval_bytes = rates.memory_interval_bytes;
+    pprof.time_hz = rates.time_hz;
+    pprof.time_nanos = job.origin_ns();  // merged: on the wall clock
+    int64_t end = job.origin_ns();
+    for (const JobBand& b : job.bands()) {
+        end = std::max(end, b.end_ns);
+    }
+    pprof.duration_nanos = end - job.origin_ns();
+    pprof.comments = {"sciagraph " + std::string(SCIAGRAPH_VERSION),
+                      std::to_string(runs.size()) + " runs on " + std::to_string(hosts.size()) +
+                          " hosts, each process under <host>;<command> [pid N]",
+                      "inuse_space: each process's part at its own run's job peak"};
     Error error;
     if (!write_job_files(output_dir, job, options, peak_sources ? &*peak_sources : nullptr,
-                         time_sources ? &*time_sources : nullptr, error)) {
+                         time_sources ? &*time_sources : nullptr, pprof, error)) {
         return fail(error.status, error.message);
     }
 

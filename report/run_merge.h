@@ -31,6 +31,7 @@ std::vector<std::filesystem::path> find_run_dirs(const std::filesystem::path& pa
 
 // Renders `runs` (run directories, any number) as one job into `output_dir`: index.html,
 // job-peak.folded and .svg, job-time-cpu.folded, job-time-wait.folded, job-time.svg,
+// job.pb.gz (with --format pprof),
 // memory-timeline.svg and summary.json (the runs, their hosts, the job's peak). Each run's own
 // report stays where it is; index.html links to it. Never throws.
 Outcome render_runs(const std::vector<std::filesystem::path>& runs,

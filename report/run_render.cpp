@@ -11,6 +11,7 @@
 #include "job_view.h"
 #include "live_process.h"
 #include "mapped_file.h"
+#include "pprof.h"
 #include "profile_list.h"
 #include "render_process.h"
 #include "source_lines.h"
@@ -88,6 +89,44 @@ SourceContext source_context(const Dump& dump, const fs::path& path)
 }
 
 namespace {
+
+// profile.pb.gz of a process: the trees its mode recorded, its sampling rates, its time span
+// (its start on the wall clock only with the job page, whose start is on both clocks).
+PprofInput pprof_input(const Dump& dump,
+                       const DumpTrees& trees,
+                       const std::optional<JobPageFacts>& page,
+                       long pid,
+                       const RunFacts& run)
+{
+    PprofInput in;
+    const Recorded what = recorded(dump);
+    in.memory = what.memory ? trees.memory.get() : nullptr;
+    in.time = what.time ? trees.time.get() : nullptr;
+    in.memory_interval_bytes = static_cast<uint64_t>(
+        std::max<int64_t>(dump.meta_integer(meta::kSampleIntervalBytes).value_or(0), 0));
+    in.time_hz =
+        static_cast<uint64_t>(std::max<int64_t>(dump.meta_integer(meta::kTimeHz).value_or(0), 0));
+    const auto start = dump.meta_integer(meta::kStartMonotonicNs);
+    const auto end = dump.meta_integer(meta::kEndMonotonicNs);
+    if (start && end && *start > 0 && *end >= *start) {
+        in.duration_nanos = *end - *start;
+    } else if (const auto wall = dump.meta_number(meta::kWallSeconds);
+               wall && *wall >= 0 && *wall < 1e9) {
+        in.duration_nanos = static_cast<int64_t>(*wall * 1e9);
+    }
+    if (page && page->start_realtime_ns > 0 && page->start_monotonic_ns > 0 && start &&
+        *start > 0) {
+        in.time_nanos = static_cast<int64_t>(page->start_realtime_ns) +
+                        (*start - static_cast<int64_t>(page->start_monotonic_ns));
+    }
+    in.comments.push_back("sciagraph " + run.version);
+    in.comments.push_back("pid " + std::to_string(pid) + ": " + join_command(dump.command()));
+    if (in.memory) {
+        in.comments.push_back("inuse_space: memory at the peak; " +
+                              sampling_note(dump.meta_number(meta::kSampleIntervalBytes)));
+    }
+    return in;
+}
 
 struct Loaded {
     fs::path path;
@@ -260,15 +299,41 @@ void add_job_view(const JobView& job, ProfileFiles& files, const RenderOptions& 
                             "colour: orange = running on CPU, blue = waiting", true});
 }
 
+// job.pb.gz (needs the job page): the job peak and every process's time, with what the root
+// recorded and at its sampling rates (`root`: the root's profile.pb.gz), from the job's start.
+PprofInput job_pprof_input(const JobView& job, const PprofInput& root, const std::string& version)
+{
+    PprofInput in;
+    in.memory = root.memory ? &job.peak_tree() : nullptr;
+    in.time = root.time ? &job.time_tree() : nullptr;
+    in.memory_interval_bytes = root.memory_interval_bytes;
+    in.time_hz = root.time_hz;
+    if (job.page() && job.page()->start_realtime_ns > 0) {
+        in.time_nanos = static_cast<int64_t>(job.page()->start_realtime_ns);
+    }
+    int64_t end = job.origin_ns();
+    for (const JobBand& b : job.bands()) {
+        end = std::max(end, b.end_ns);
+    }
+    in.duration_nanos = end - job.origin_ns();
+    in.comments = {"sciagraph " + version, "the job: " + std::to_string(job.process_count()) +
+                                               " processes, each under a frame <command> [pid N]"};
+    if (in.memory) {
+        in.comments.push_back("inuse_space: every process's part at the job's peak");
+    }
+    return in;
+}
+
 }  // namespace
 
 // The job's own files in the root's directory (design.md): job-peak.folded and .svg, the
-// timeline, and the job's time.
+// timeline, and the job's time; with --format pprof also job.pb.gz (`pprof`).
 bool write_job_files(const fs::path& dir,
                      const JobView& job,
                      const RenderOptions& options,
                      FrameSources* peak_sources,
                      FrameSources* time_sources,
+                     const PprofInput& pprof,
                      Error& error)
 {
     if (!job.has_page()) {
@@ -289,6 +354,10 @@ bool write_job_files(const fs::path& dir,
         (!write_file(dir / "job-peak.svg", render_svg(peak, options.min_width_px), error) ||
          !write_file(dir / "job-time.svg", render_svg(time, options.min_width_px), error) ||
          !write_file(dir / "memory-timeline.svg", render_timeline_svg(job), error))) {
+        return false;
+    }
+    if (wants(options, Format::Pprof) &&
+        !write_file(dir / "job.pb.gz", render_pprof(pprof), error)) {
         return false;
     }
     return true;
@@ -513,10 +582,12 @@ Outcome render_dumps(const fs::path& output_dir,
         files.summary = l.entry.json;
         files.summary["dir"] = l.entry.dir_rel;
         files.speedscope_name = "sciagraph: pid " + std::to_string(l.entry.pid);
+        files.pprof = pprof_input(*r.dump, *trees, job.page(), l.entry.pid, facts);
         if (!write_profile_files(output_dir / l.entry.dir_rel, files, options, error) ||
             (i == 0 && !write_job_files(output_dir, job, options,
                                         job_peak_sources ? &*job_peak_sources : nullptr,
-                                        job_time_sources ? &*job_time_sources : nullptr, error))) {
+                                        job_time_sources ? &*job_time_sources : nullptr,
+                                        job_pprof_input(job, files.pprof, facts.version), error))) {
             outcome.error = error.message;
             outcome.exit_status = static_cast<int>(error.status);
             return outcome;

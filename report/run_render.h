@@ -5,6 +5,7 @@
 #include "dump_reader.h"
 #include "errors.h"
 #include "job_view.h"
+#include "pprof.h"
 #include "report/report.h"
 #include "source_lines.h"
 #include "summary.h"
@@ -30,12 +31,14 @@ DumpResult read_profile(std::filesystem::path& path);
 SourceContext source_context(const Dump& dump, const std::filesystem::path& path);
 
 // The job view's own files in `dir` (design.md): job-peak.folded and .svg, job-time-cpu.folded,
-// job-time-wait.folded, job-time.svg and memory-timeline.svg, as `options` asks.
+// job-time-wait.folded, job-time.svg, memory-timeline.svg and (`pprof`) job.pb.gz, as `options`
+// asks.
 bool write_job_files(const std::filesystem::path& dir,
                      const JobView& job,
                      const RenderOptions& options,
                      FrameSources* peak_sources,
                      FrameSources* time_sources,
+                     const PprofInput& pprof,
                      Error& error);
 
 }  // namespace sciagraph::report

@@ -6,15 +6,17 @@ set -euo pipefail
 packages=(
     # build
     build-essential cmake ninja-build pkg-config git
-    # launcher and report libraries
+    # launcher and report libraries (zlib: the pprof export's gzip)
     libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libboost-dev libboost-filesystem-dev
-    nlohmann-json3-dev
+    nlohmann-json3-dev zlib1g-dev
     # unit tests
     catch2 librapidcheck-dev
     # e2e: the two interpreters' workloads, CPython's own test suite, another allocator to
     # coexist with, the fuzzer's compiler, the report's browser check
     python3 python3-numpy python3-pandas libpython3.11-testsuite libjemalloc2
     clang libclang-rt-14-dev chromium
+    # e2e checks pprof exports with go tool pprof
+    golang-go
     # static checks
     clang-tidy clang-format
 )

@@ -15,7 +15,7 @@ mkdir -p "$work"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DSCIAGRAPH_BUILD_TESTS=OFF >/dev/null
 cmake --build "$build" --target sciagraph_report -j2 >/dev/null
 ${CXX:-c++} -std=c++20 -O2 -I"$root" "$here/render_bench.cpp" \
-    "$build/report/libsciagraph_report.a" -o "$work/render_bench"
+    "$build/report/libsciagraph_report.a" -lz -o "$work/render_bench"
 
 input="$work/s$stacks.folded"
 if [ ! -s "$input" ]; then

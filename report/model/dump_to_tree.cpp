@@ -64,6 +64,16 @@ std::string frame_display_name(const DumpFrame& frame)
     return name;
 }
 
+Recorded recorded(const Dump& dump)
+{
+    const std::string mode = dump.meta_value(sciagraph::dump::meta::kMode).value_or("");
+    Recorded r;
+    r.memory = mode == "memory" || mode == "both" || (mode.empty() && !dump.memory_peak.empty());
+    r.time = mode == "time" || mode == "both" ||
+             (mode.empty() && (!dump.time_cpu.empty() || !dump.time_wait.empty()));
+    return r;
+}
+
 std::optional<DumpTrees> build_trees(const Dump& dump, Error& error)
 {
     DumpTrees trees;

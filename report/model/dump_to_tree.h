@@ -23,4 +23,12 @@ std::string frame_display_name(const DumpFrame& frame);
 // Fails (Corrupt) only when the stack parents form a cycle.
 std::optional<DumpTrees> build_trees(const Dump& dump, Error& error);
 
+// Which trees the dump's mode says were recorded. A dump without a mode (written by hand, or by
+// an older core) recorded what it holds samples of.
+struct Recorded {
+    bool memory = false;
+    bool time = false;
+};
+Recorded recorded(const Dump& dump);
+
 }  // namespace sciagraph::report

@@ -103,6 +103,8 @@ public:
     // A page to take stacks at the job's peak from: the run's, or in a merged view any run's.
     bool has_page() const { return page_.has_value() || merged_page_; }
     bool is_merged() const { return merged_; }
+    // The run's page; none in a merged view (each run has its own).
+    const std::optional<JobPageFacts>& page() const { return page_; }
     size_t process_count() const { return bands_.size(); }
     // The job's peak, in bytes and seconds since the job's start; nullopt with no data.
     std::optional<int64_t> peak_bytes() const { return peak_bytes_; }

@@ -3,35 +3,10 @@
 
 #include "text.h"
 
-#include <charconv>
 #include <string_view>
 #include <unordered_map>
 
 namespace sciagraph::report {
-namespace {
-
-// Splits "function (file:line)" for speedscope's file and line fields.
-bool split_python_frame(std::string_view name, std::string_view& file, uint32_t& line)
-{
-    if (name.size() < 5 || name.back() != ')') {
-        return false;
-    }
-    const size_t open = name.rfind(" (");
-    const size_t colon = name.rfind(':');
-    if (open == std::string_view::npos || colon == std::string_view::npos || colon < open) {
-        return false;
-    }
-    const char* begin = name.data() + colon + 1;
-    const char* end = name.data() + name.size() - 1;
-    const auto [ptr, ec] = std::from_chars(begin, end, line);
-    if (ec != std::errc() || ptr != end) {
-        return false;
-    }
-    file = name.substr(open + 2, colon - open - 2);
-    return true;
-}
-
-}  // namespace
 
 std::string render_speedscope(const std::string& name,
                               const std::string& exporter,
@@ -64,13 +39,11 @@ std::string render_speedscope(const std::string& name,
             if (inserted) {
                 frames += frames.empty() ? "{\"name\":" : ",{\"name\":";
                 append_json_string(frames, frame_name);
-                std::string_view file;
-                uint32_t line = 0;
-                if (split_python_frame(frame_name, file, line)) {
+                if (const auto python = split_python_frame(frame_name)) {
                     frames += ",\"file\":";
-                    append_json_string(frames, file);
+                    append_json_string(frames, python->file);
                     frames += ",\"line\":";
-                    append_uint(frames, line);
+                    append_uint(frames, python->line);
                 }
                 frames += '}';
             }

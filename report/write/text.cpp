@@ -2,6 +2,7 @@
 #include "text.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -342,6 +343,28 @@ std::string clean_source_line(std::string_view line, size_t max_chars)
         ++i;
     }
     return out;
+}
+
+std::optional<PythonFrameParts> split_python_frame(std::string_view name)
+{
+    if (name.size() < 5 || name.back() != ')') {
+        return std::nullopt;
+    }
+    const size_t open = name.rfind(" (");
+    const size_t colon = name.rfind(':');
+    if (open == std::string_view::npos || colon == std::string_view::npos || colon < open) {
+        return std::nullopt;
+    }
+    PythonFrameParts parts;
+    const char* begin = name.data() + colon + 1;
+    const char* end = name.data() + name.size() - 1;
+    const auto [ptr, ec] = std::from_chars(begin, end, parts.line);
+    if (ec != std::errc() || ptr != end) {
+        return std::nullopt;
+    }
+    parts.function = name.substr(0, open);
+    parts.file = name.substr(open + 2, colon - open - 2);
+    return parts;
 }
 
 }  // namespace sciagraph::report

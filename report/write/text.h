@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,16 @@ namespace sciagraph::report {
 // replaced by '_' (folded readers would take the digits for a count). An empty name becomes
 // "[unnamed]". Returns true and fills `out` only when the name had to change.
 bool sanitize_frame_name(std::string_view name, std::string& out);
+
+// A Python frame's display name `function (file:line)` (dump_to_tree.h) taken apart; nullopt
+// for a pseudo-frame or any other name. The file is what lies between the last " (" and the last
+// ':', so a function name may hold either, a file name neither.
+struct PythonFrameParts {
+    std::string_view function;
+    std::string_view file;
+    uint32_t line = 0;
+};
+std::optional<PythonFrameParts> split_python_frame(std::string_view name);
 
 // Appends `text` escaped for XML/HTML text and attribute values (& < > " ').
 void append_xml_escaped(std::string& out, std::string_view text);
