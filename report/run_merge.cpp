@@ -256,7 +256,8 @@ render(const std::vector<fs::path>& dirs, const fs::path& output_dir, const Rend
     pprof.duration_nanos = end - job.origin_ns();
     pprof.comments = {"sciagraph " + std::string(SCIAGRAPH_VERSION),
                       std::to_string(runs.size()) + " runs on " + std::to_string(hosts.size()) +
-                          " hosts, each process under <host>;<command> [pid N]",
+                          (hosts.size() == 1 ? " host" : " hosts") +
+                          ", each process under <host>;<command> [pid N]",
                       "inuse_space: each process's part at its own run's job peak"};
     Error error;
     if (!write_job_files(output_dir, job, options, peak_sources ? &*peak_sources : nullptr,
