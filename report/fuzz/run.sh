@@ -5,6 +5,7 @@
 #   report/fuzz/run.sh [SECONDS] [WORKDIR]     (WORKDIR default: build-fuzz/ in the checkout,
 #                                             so a build from another checkout is never reused)
 # Findings (crash-*, leak-*, timeout-*) are left in WORKDIR; the exit status is libFuzzer's.
+# report/fuzz/regressions/ holds past findings (named after what they broke), replayed first.
 set -eu
 seconds=${1:-60}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -16,4 +17,4 @@ cmake --build "$work/build" --target sciagraph_fuzz_dump_reader sciagraph_fuzz_s
 "$work/build/report/sciagraph_fuzz_seeds" "$work/seeds"
 cd "$work"
 exec "$work/build/report/sciagraph_fuzz_dump_reader" -max_total_time="$seconds" -rss_limit_mb=1024 \
-    -timeout=5 -print_final_stats=1 "$work/corpus" "$work/seeds"
+    -timeout=5 -print_final_stats=1 "$work/corpus" "$work/seeds" "$root/report/fuzz/regressions"
