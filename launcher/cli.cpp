@@ -53,6 +53,20 @@ ParsedCli exit_with(int status, std::string out, std::string error)
 
 }  // namespace
 
+std::optional<std::vector<std::string>> python_stand_in_args(const std::string& argv0,
+                                                             const std::vector<std::string>& args,
+                                                             const std::string& python)
+{
+    const size_t slash = argv0.rfind('/');
+    const std::string name = slash == std::string::npos ? argv0 : argv0.substr(slash + 1);
+    if (name != kPythonStandIn) {
+        return std::nullopt;
+    }
+    std::vector<std::string> out{"run", "--", python};
+    out.insert(out.end(), args.begin(), args.end());
+    return out;
+}
+
 ParsedCli parse_cli(const std::vector<std::string>& args)
 {
     CLI::App app{"sciagraph: a profiler for Python batch jobs. Profiles memory (peak, with the "

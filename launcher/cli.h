@@ -5,6 +5,7 @@
 #include "cmd_report.h"
 #include "cmd_run.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,19 @@ struct ParsedCli {
 // `args` are the arguments after argv[0]. Usage errors exit 125 under `run` (its contract:
 // sciagraph could not start the job) and 2 elsewhere, as usage errors usually do.
 ParsedCli parse_cli(const std::vector<std::string>& args);
+
+// The name under which the executable stands where a Python interpreter is expected: engines
+// that take a path to `python` (Ray's `py_executable`, PySpark's `PYSPARK_PYTHON`, a Dask
+// worker's command) run `sciagraph-python ARGS...` as `sciagraph run -- PYTHON ARGS...`, PYTHON
+// being $SCIAGRAPH_PYTHON or `python3`. Every other setting comes from the `SCIAGRAPH_*`
+// environment or the config file (`SCIAGRAPH_OUTPUT='/shared/runs/{host}-{pid}'`).
+inline constexpr const char* kPythonStandIn = "sciagraph-python";
+
+// The arguments `sciagraph` would get for `argv0 args...` when argv0's name is the stand-in's
+// (`python` being the interpreter to run); nullopt for any other name.
+std::optional<std::vector<std::string>> python_stand_in_args(const std::string& argv0,
+                                                             const std::vector<std::string>& args,
+                                                             const std::string& python);
 
 // `sciagraph debug failpoints`: every failpoint name of the core, one per line.
 int run_debug_failpoints(std::ostream& out);

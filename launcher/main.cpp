@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "log.h"
 
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 
@@ -22,7 +23,17 @@ int main(int argc, char** argv)
     // this short-lived process.
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
     try {
-        const std::vector<std::string> args(argv + 1, argv + argc);
+        std::vector<std::string> args(argv + 1, argv + argc);
+        const char* python = std::getenv("SCIAGRAPH_PYTHON");
+        const std::string interpreter = python && *python ? python : "python3";
+        if (auto stand_in = python_stand_in_args(argc > 0 ? argv[0] : "", args, interpreter)) {
+            if (interpreter.find(kPythonStandIn) != std::string::npos) {
+                std::cerr << "sciagraph: SCIAGRAPH_PYTHON names " << kPythonStandIn
+                          << " itself; set it to the real interpreter" << std::endl;
+                return 125;
+            }
+            args = std::move(*stand_in);
+        }
         ParsedCli parsed = parse_cli(args);
         switch (parsed.action) {
         case ParsedCli::Action::Exit:

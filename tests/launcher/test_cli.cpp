@@ -115,3 +115,18 @@ TEST_CASE("cli: report's default output directory", "[launcher]")
     CHECK(default_diff_dir("runs/after/") == "runs/after.diff");
     CHECK(default_diff_dir("b.folded") == "b.folded.diff");
 }
+
+TEST_CASE("cli: sciagraph-python stands where python stands", "[launcher]")
+{
+    CHECK(python_stand_in_args("/opt/sg/bin/sciagraph-python", {"-m", "pyspark.daemon"},
+                               "/usr/bin/python3") ==
+          std::vector<std::string>{"run", "--", "/usr/bin/python3", "-m", "pyspark.daemon"});
+    CHECK(python_stand_in_args("sciagraph-python", {}, "python3") ==
+          std::vector<std::string>{"run", "--", "python3"});
+    CHECK_FALSE(python_stand_in_args("/usr/bin/sciagraph", {"run"}, "python3"));
+    CHECK_FALSE(python_stand_in_args("sciagraph-python3", {}, "python3"));
+    // What the stand-in makes parses as a run whose command is the interpreter and its args.
+    const auto parsed = parse_cli(*python_stand_in_args("sciagraph-python", {"-c", "1"}, "py"));
+    REQUIRE(parsed.action == ParsedCli::Action::Run);
+    CHECK(parsed.run.command == std::vector<std::string>{"py", "-c", "1"});
+}
