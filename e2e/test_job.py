@@ -224,6 +224,19 @@ class MergedRuns(RunTestCase):
         self.assertIn('"processes_heading":"Runs"', html.replace(" ", ""))
         self.assertIn("0/index.html", html)
 
+    def test_merged_report_renders_in_a_browser(self):
+        if harness.test_python() != "/usr/bin/python3":
+            self.skipTest("checked once, with /usr/bin/python3")
+        if shutil.which("chromium") is None:
+            self.skipTest("chromium is not installed")
+        runs = self.run_tasks()
+        self.report(runs)
+        check = harness.E2E_DIR.parent / "tests" / "report" / "html_check.sh"
+        done = subprocess.run(["sh", str(check), str(runs / "index.html")],
+                              capture_output=True, text=True, timeout=300)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        self.assertIn("ok   timeline (if any) has titled bands", done.stdout)
+
     def test_hosts_apart_in_time_do_not_add_up(self):
         """Runs of two hosts, the second started 30 s after the first by its wall clock: each
         has a host frame, and the job peak is the larger run's alone."""

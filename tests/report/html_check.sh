@@ -200,7 +200,7 @@ PY
 
 # 3. The standalone SVGs next to the report: well-formed XML, and a click zooms (the frame
 #    fills the width, others are hidden, "Reset Zoom" shows).
-for svg in "$(dirname "$report")"/*.svg; do
+for svg in "$(dirname "$(realpath "$report")")"/*.svg; do
     [ -e "$svg" ] || continue
     python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$svg" || {
         echo "html_check: FAIL: $svg is not well-formed XML" >&2
