@@ -1,9 +1,10 @@
 // report/write/timeline_svg.cpp — see timeline_svg.h.
 //
-// The bands are drawn on a grid of columns, each at the highest value the process reached in
-// it (its timeline points carry the highest since the point before), so the chart's top reaches
-// the job's peak at any zoom and its size does not grow with the points: a few hundred
-// coordinates per band, at most kMaxBands bands (the smaller processes share one band).
+// The bands are drawn on a grid of columns. Each column shows the instant within it when the
+// job's total was highest (the timeline points carry each process's highest since the point
+// before), every band at its value then: the chart's top reaches the job's peak at any zoom, the
+// bands add up to what was held at once, and the size does not grow with the points: a few
+// hundred coordinates per band, at most kMaxBands bands (the smaller processes share one band).
 #include "timeline_svg.h"
 
 #include "text.h"
@@ -27,7 +28,7 @@ const char* const kPalette[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76
                                 "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
 
 struct Column {
-    std::vector<double> value;  // per column, the band's highest bytes there
+    std::vector<double> value;  // per column, the band's bytes at the column's instant
 };
 
 void append_num(std::string& out, double v)
@@ -77,18 +78,68 @@ std::string render_timeline_svg(const JobView& view, const std::string& link_pre
     for (size_t i = 0; i < order.size() && i < kMaxBands; ++i) {
         own[order[i]] = bands[order[i]].highest > 0;
     }
+    // Each band's steps, in time order.
+    struct Step {
+        int64_t from, to, bytes;
+    };
+    std::vector<std::vector<Step>> steps(bands.size());
+    std::vector<std::pair<int64_t, int64_t>> events;  // (time, change of the job's total)
+    for (size_t i = 0; i < bands.size(); ++i) {
+        for_each_step(bands[i], [&](int64_t from, int64_t to, int64_t bytes) {
+            steps[i].push_back({from, to, bytes});
+            events.emplace_back(from, bytes);
+            events.emplace_back(to, -bytes);
+        });
+    }
+    // Per column, the instant its total is highest: the job's total holds from each event time
+    // to the next, over the columns that span covers.
+    std::sort(events.begin(), events.end());
+    std::vector<double> top(kColumns, 0);
+    std::vector<int64_t> at(kColumns, 0);
+    std::vector<bool> has(kColumns, false);
+    double sum = 0;
+    for (size_t e = 0; e < events.size();) {
+        const int64_t t = events[e].first;
+        for (; e < events.size() && events[e].first == t; ++e) {
+            sum += static_cast<double>(events[e].second);
+        }
+        if (e == events.size()) {
+            break;
+        }
+        const int64_t next = events[e].first;
+        for (size_t k = column_of(t + 1); k <= column_of(next); ++k) {
+            if (!has[k] || sum > top[k]) {
+                top[k] = std::max(sum, 0.0);
+                at[k] = t;
+                has[k] = true;
+            }
+        }
+    }
+    // Each band at its column's instant: the bands add up to the column's top, so what the
+    // chart stacks is what was held together (the highest value of each band within a column
+    // would overstate a hand-over: one process freeing while another allocates).
+    auto values_at_instants = [&](const std::vector<Step>& band) {
+        std::vector<double> v(kColumns, 0);
+        size_t j = 0;
+        for (size_t k = 0; k < kColumns; ++k) {
+            if (!has[k]) {
+                continue;
+            }
+            while (j < band.size() && band[j].to <= at[k]) {
+                ++j;
+            }
+            if (j < band.size() && band[j].from <= at[k]) {
+                v[k] = static_cast<double>(band[j].bytes);
+            }
+        }
+        return v;
+    };
     std::vector<Column> columns;
     std::vector<size_t> band_of;  // index into bands; bands.size() = the shared band
     size_t others = 0;
     Column shared{std::vector<double>(kColumns, 0)};
     for (size_t i = 0; i < bands.size(); ++i) {
-        Column c{std::vector<double>(kColumns, 0)};
-        for_each_step(bands[i], [&](int64_t from, int64_t to, int64_t bytes) {
-            const double v = static_cast<double>(bytes);
-            for (size_t k = column_of(from + 1); k <= column_of(to); ++k) {
-                c.value[k] = std::max(c.value[k], v);
-            }
-        });
+        Column c{values_at_instants(steps[i])};
         if (own[i]) {
             columns.push_back(std::move(c));
             band_of.push_back(i);
@@ -104,12 +155,6 @@ std::string render_timeline_svg(const JobView& view, const std::string& link_pre
         band_of.push_back(bands.size());
     }
 
-    std::vector<double> top(kColumns, 0);
-    for (const Column& c : columns) {
-        for (size_t k = 0; k < kColumns; ++k) {
-            top[k] += c.value[k];
-        }
-    }
     double y_max = *std::max_element(top.begin(), top.end());
     if (view.peak_bytes()) {
         y_max = std::max(y_max, static_cast<double>(*view.peak_bytes()));

@@ -196,6 +196,35 @@ TEST_CASE("job view: the timeline is well-formed SVG with a band per process", "
     CHECK(bands == 25);
 }
 
+TEST_CASE("job view: the timeline stacks what was held at once, not each band's highest",
+          "[report][job]")
+{
+    // A hands 100 MB over to B within a few microseconds, far inside one of the chart's
+    // columns: the job never held more than 100 MB, and the chart's scale must not say 200.
+    JobView view(std::nullopt);
+    view.add_process(
+        process(1, 0, 0, {{kS, 100 * kMB, 100 * kMB, kS}, {2 * kS, 0, 100 * kMB, 2 * kS - 1}}, kS),
+        1, "");
+    view.add_process(process(2, 0, 0,
+                             {{2 * kS + 5000, 100 * kMB, 100 * kMB, 2 * kS + 4000},
+                              {3 * kS, 0, 100 * kMB, 3 * kS - 1}},
+                             2 * kS),
+                     2, "");
+    view.finish();
+    REQUIRE(view.peak_bytes());
+    CHECK(*view.peak_bytes() == 100 * kMB);
+    const std::string svg = render_timeline_svg(view);
+    // The y axis: "0 B", then steps up to the scale's top (108% of the highest column).
+    double highest_label_mib = 0;
+    for (size_t at = svg.find(" MiB</text>"); at != std::string::npos;
+         at = svg.find(" MiB</text>", at + 1)) {
+        const size_t start = svg.rfind('>', at) + 1;
+        highest_label_mib = std::max(highest_label_mib, std::stod(svg.substr(start, at - start)));
+    }
+    CHECK(highest_label_mib > 50);
+    CHECK(highest_label_mib < 110);
+}
+
 TEST_CASE("job view: short command names", "[report][job]")
 {
     CHECK(short_command({"/usr/bin/python3", "-u", "/srv/job.py", "x"}) == "python3 job.py");
