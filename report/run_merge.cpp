@@ -314,7 +314,8 @@ render(const std::vector<fs::path>& dirs, const fs::path& output_dir, const Rend
         files.page["current"] = nullptr;
         files.page["processes_total"] = runs.size();
         files.page["processes_heading"] = "Runs";
-        files.page["processes_columns"] = {"run", "host", "status", "ended", "job peak", "report"};
+        files.page["processes_columns"] = {"run",         "host",     "status",
+                                           "exit status", "job peak", "report"};
         files.page["processes"] = run_rows(runs);
         files.page["timeline_svg"] = render_timeline_svg(job);
         RenderOptions html_only = options;
