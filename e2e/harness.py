@@ -291,6 +291,22 @@ def value_in_function(folded, function, filename=None):
     return result
 
 
+# `<short command> [pid N]`, the process frame at the root of each stack of job-peak.folded.
+PROCESS_FRAME = re.compile(r"^(?P<command>.+) \[pid (?P<pid>\d+)\]$")
+
+
+def by_process(folded):
+    """{pid: {stack below the process frame: value}} from job-peak.folded."""
+    result = {}
+    for stack, value in folded.items():
+        first, _, rest = stack.partition(";")
+        match = PROCESS_FRAME.match(first)
+        if match is None:
+            raise AssertionError(f"a job stack without its process frame: {stack[:200]}")
+        result.setdefault(int(match.group("pid")), {})[rest] = value
+    return result
+
+
 def describe_folded(folded, top=8):
     """The largest stacks, for a failure message."""
     ranked = sorted(folded.items(), key=lambda kv: -kv[1])[:top]

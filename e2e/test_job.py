@@ -11,22 +11,6 @@ import subprocess
 import harness
 from harness import MB, RunTestCase
 
-# `<short command> [pid N]`, the process frame at the root of each job stack.
-PROCESS_FRAME = re.compile(r"^(?P<command>.+) \[pid (?P<pid>\d+)\]$")
-
-
-def by_process(folded):
-    """{pid: {stack below the process frame: value}} from job-peak.folded."""
-    result = {}
-    for stack, value in folded.items():
-        first, _, rest = stack.partition(";")
-        match = PROCESS_FRAME.match(first)
-        if match is None:
-            raise AssertionError(f"a job stack without its process frame: {stack[:200]}")
-        result.setdefault(int(match.group("pid")), {})[rest] = value
-    return result
-
-
 class JobView(RunTestCase):
     def check_reference_job(self, method):
         result = self.profile("job_peak.py", method)
@@ -43,7 +27,7 @@ class JobView(RunTestCase):
         self.assertLess(summary["job_peak_seconds"], summary["wall_seconds"])
 
         folded = result.folded("job-peak.folded")
-        parts = by_process(folded)
+        parts = harness.by_process(folded)
         self.assertIn(root_pid, parts, harness.describe_folded(folded))
         self.assertIn(child_pid, parts, harness.describe_folded(folded))
         name = "job_peak.py"
@@ -83,7 +67,7 @@ class JobView(RunTestCase):
         result = self.check_reference_job("fork")
         # A fork child's part is what it holds above what it inherited: the parent's 100 MB is
         # counted once, in the parent.
-        parts = by_process(result.folded("job-peak.folded"))
+        parts = harness.by_process(result.folded("job-peak.folded"))
         child = [pid for pid in parts if pid != harness.root_entry(result.summary())["pid"]]
         for pid in child:
             self.assertLess(harness.bytes_at_line(parts[pid], "job_peak.py", 21), 1 * MB,
@@ -117,7 +101,7 @@ class JobView(RunTestCase):
         harness.assert_within(summary["job_peak_bytes"], root["peak_bytes"], 0.02,
                               "job peak of a one-process job")
         folded = result.folded("job-peak.folded")
-        self.assertEqual(len(by_process(folded)), 1)
+        self.assertEqual(len(harness.by_process(folded)), 1)
 
     def test_time_only_job_has_no_memory_peak(self):
         result = self.profile("small_job.py", options=["--mode", "time"])
@@ -192,7 +176,7 @@ class MergedRuns(RunTestCase):
         result = {}
         for stack, value in folded.items():
             host, process, rest = (stack.split(";", 2) + ["", ""])[:3]
-            self.assertIsNotNone(PROCESS_FRAME.match(process),
+            self.assertIsNotNone(harness.PROCESS_FRAME.match(process),
                                  f"no process frame below the host's: {stack[:200]}")
             result.setdefault(host, {})[rest] = value
         return result
