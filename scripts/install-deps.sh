@@ -17,6 +17,9 @@ packages=(
     clang libclang-rt-14-dev chromium
     # e2e checks pprof exports with go tool pprof
     golang-go
+    # e2e.dask: Dask's distributed (a job on a local cluster of worker processes, `dask worker`
+    # under sciagraph); Debian 12's is for /usr/bin/python3 only
+    python3-distributed
     # static checks
     clang-tidy clang-format
 )
