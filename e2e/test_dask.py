@@ -183,9 +183,15 @@ class RemoteWorker(DaskCase):
         return process
 
     def stop(self, process):
+        """SIGTERM first, as a user stops it (sciagraph then passes it on, and the workers of a
+        `dask worker` leave with it); SIGKILL only if that does not do."""
         if process.poll() is None:
-            process.kill()
-            process.wait(timeout=JOB_TIMEOUT_S)
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=JOB_TIMEOUT_S)
 
     def log(self, name, tail=4000):
         """The end of a background process's output (all of it with tail=None)."""
