@@ -17,16 +17,19 @@ Checks, per LocalCluster case (programs/dask_job.py, "idle" and "busy"):
     least that;
   - "busy": the worker killed holding the block leaves its peak in its live record (raw/PID.sgrec).
 
-And a worker started on its own, as on another machine: `sciagraph run -- dask worker
---scheduler-file F` beside a scheduler and a client (programs/dask_client.py) run without
+And workers started on their own, as on other machines: two `sciagraph run -o
+'PROFILES/{host}-{pid}' -- dask worker --scheduler-file F` beside a scheduler and a client
+(programs/dask_client.py, one task per worker, each holding 64 MiB until both do) run without
 sciagraph; SIGTERM to sciagraph reaches `dask worker`, which closes its nanny and worker and exits
-as it does unprofiled; the nanny (the root) and its worker are profiled, the task's 64 MiB in the
-worker's peak and in the job's.
+as it does unprofiled; one run directory per worker, the nanny (the root) and its worker profiled,
+the task's 64 MiB in the worker's peak and its job's; `sciagraph report PROFILES` merges the two
+runs into one job view whose peak holds both blocks.
 
 Needs distributed (Debian's python3-distributed); registered for /usr/bin/python3 only.
 """
 import re
 import signal
+import socket
 import subprocess
 import time
 import unittest
@@ -43,6 +46,7 @@ JOB_TIMEOUT_S = 120
 BLOCK_BYTES = 64 * MiB
 BLOCK_FUNCTION = "build_dask_block_64mib"
 BLOCK_LINE = 21
+REMOTE_FUNCTION = "build_remote_block_64mib"
 EXIT_STATUS = 3
 STDOUT = f"dask job: a worker built {BLOCK_BYTES} bytes\n"
 KILLED = "killed while recording"
@@ -65,24 +69,25 @@ def pids(stderr, name):
 
 
 class DaskCase(RunTestCase):
-    def folded(self, name, pid=None):
-        return harness.parse_folded(harness.process_dir(self.out(), pid) / name)
+    def folded(self, name, pid=None, out=None):
+        return harness.parse_folded(harness.process_dir(out or self.out(), pid) / name)
 
-    def check_block(self, summary, worker, name, line, marker, function):
+    def check_block(self, summary, worker, name, line, marker, function, out=None):
         """The task's 64 MiB: in its worker's own peak, under the function and line that built
-        it, and in the job's peak under that worker's process frame."""
+        it, and in the job's peak under that worker's process frame (the run in `out`, by
+        default self.out())."""
         entry = harness.process_entry(summary, worker)
         self.assertGreaterEqual(entry["peak_bytes"], BLOCK_BYTES, entry)
-        folded = self.folded("memory-peak.folded", worker)
+        folded = self.folded("memory-peak.folded", worker, out)
         harness.assert_bytes_at_line(folded, name, line, marker, BLOCK_BYTES)
         harness.assert_within(harness.value_in_function(folded, function, name), BLOCK_BYTES,
                               harness.ATTRIBUTION_TOLERANCE,
                               f"{function} in the worker's memory-peak.folded")
         # The job's own process never held the block.
-        root_folded = self.folded("memory-peak.folded")
+        root_folded = self.folded("memory-peak.folded", out=out)
         self.assertEqual(harness.value_in_function(root_folded, function), 0)
 
-        job = self.folded("job-peak.folded")
+        job = self.folded("job-peak.folded", out=out)
         parts = harness.by_process(job)
         self.assertIn(worker, parts, harness.describe_folded(job))
         harness.assert_within(harness.value_in_function(parts[worker], function, name),
@@ -92,14 +97,15 @@ class DaskCase(RunTestCase):
         self.assertGreaterEqual(summary["job_peak_bytes"], BLOCK_BYTES, summary)
         return entry
 
-    def check_profiled(self, summary, pid):
+    def check_profiled(self, summary, pid, out=None):
         """The process has its summary entry and its profile on disk."""
         entry = harness.process_entry(summary, pid)
         self.assertEqual(entry["status"], "ok", entry)
         self.assertEqual(entry["mode"], "both", entry)
         self.assertIsNotNone(entry["peak_bytes"], entry)
         self.assertGreater(entry["time_samples"], 0, entry)
-        directory = harness.process_dir(self.out(), None if pid == summary["root_pid"] else pid)
+        directory = harness.process_dir(out or self.out(),
+                                        None if pid == summary["root_pid"] else pid)
         for name in ["memory-peak.folded", "time-cpu.folded", "index.html"]:
             self.assertTrue((directory / name).is_file(), f"{directory}/{name} missing")
         return entry
@@ -198,9 +204,11 @@ class RemoteWorker(DaskCase):
         text = (self.tmp / f"{name}.log").read_text(errors="replace")
         return text[-tail:] if tail else text
 
-    def worker_run(self, name, profiled):
-        """A scheduler, a worker (under sciagraph when `profiled`), the client's task; then
-        SIGTERM to the worker's command. Returns the worker's exit status and the task's pid."""
+    def workers_run(self, name, profiled, count=2):
+        """A scheduler, `count` workers (each under `sciagraph run -o PROFILES/{host}-{pid}`
+        when `profiled`, as the README says), the client's tasks, one per worker; then SIGTERM
+        to each worker's command. Returns the workers' commands' pids and exit statuses and the
+        tasks' pids."""
         scheduler_file = self.tmp / f"{name}-scheduler.json"
         self.start([test_python(), "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
                     "--port", "0", "--no-dashboard", "--scheduler-file", str(scheduler_file)],
@@ -209,40 +217,78 @@ class RemoteWorker(DaskCase):
         while not scheduler_file.is_file():
             self.assertLess(time.monotonic(), deadline, self.log(f"{name}-scheduler"))
             time.sleep(0.1)
-        worker = [dask_command(), "worker", "--scheduler-file", str(scheduler_file),
-                  "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
-                  "--local-directory", str(self.tmp / f"{name}-space")]
-        if profiled:
-            worker = [sciagraph_bin(), "run", "-o", str(self.out()), "--"] + worker
-        process = self.start(worker, name)
-        client = run_plain([test_python(), program("dask_client.py"), str(scheduler_file)],
-                           timeout=JOB_TIMEOUT_S)
-        self.assertEqual(client.returncode, 0, client.describe() + "\n" + self.log(name))
-        self.assertEqual(client.stdout_text, f"dask client: a worker built {BLOCK_BYTES} bytes\n",
+        processes = []
+        for index in range(count):
+            worker = [dask_command(), "worker", "--scheduler-file", str(scheduler_file),
+                      "--nthreads", "1", "--no-dashboard",
+                      "--local-directory", str(self.tmp / f"{name}-space-{index}")]
+            if profiled:
+                worker = [sciagraph_bin(), "run", "-o", str(self.profiles() / "{host}-{pid}"),
+                          "--"] + worker
+            processes.append(self.start(worker, f"{name}-{index}"))
+        scratch = self.tmp / f"{name}-scratch"
+        scratch.mkdir()
+        client = run_plain([test_python(), program("dask_client.py"), str(scheduler_file),
+                            str(count), str(scratch)], timeout=JOB_TIMEOUT_S)
+        self.assertEqual(client.returncode, 0,
+                         client.describe() + "\n" + self.log(f"{name}-0"))
+        self.assertEqual(client.stdout_text,
+                         f"dask client: {count} workers built [{BLOCK_BYTES}] bytes each\n",
                          client.describe())
-        task = pids(client.stderr_text, "task")
-        self.assertEqual(len(task), 1, client.describe())
-        process.send_signal(signal.SIGTERM)
-        try:
-            status = process.wait(timeout=JOB_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            self.fail(f"the worker did not stop after SIGTERM\n{self.log(name)}")
-        return status, task[0]
+        tasks = pids(client.stderr_text, "task")
+        self.assertEqual(len(tasks), count, client.describe())
+        statuses = []
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for index, process in enumerate(processes):
+            try:
+                statuses.append(process.wait(timeout=JOB_TIMEOUT_S))
+            except subprocess.TimeoutExpired:
+                self.fail(f"a worker did not stop after SIGTERM\n{self.log(f'{name}-{index}')}")
+            self.assertNotIn(SANITIZER_ERROR, self.log(f"{name}-{index}", tail=None))
+        return [p.pid for p in processes], statuses, tasks
 
-    def test_worker_under_sciagraph(self):
-        plain_status, _ = self.worker_run("plain", profiled=False)
-        status, worker = self.worker_run("profiled", profiled=True)
-        self.assertEqual(status, plain_status, self.log("profiled"))
-        self.assertNotIn(SANITIZER_ERROR, self.log("profiled", tail=None))
-        summary = harness.load_summary(self.out())
-        # `dask worker` runs the nanny; the nanny spawned the worker.
-        nanny = self.check_profiled(summary, summary["root_pid"])
-        entry = self.check_profiled(summary, worker)
-        self.assertEqual(entry["ppid"], nanny["pid"], entry)
-        self.assertIn(entry["ended"], ("exit", "exit 0", KILLED), entry)
-        self.check_block(summary, worker, "dask_client.py", 16, "# REMOTE_BLOCK",
-                         "build_remote_block_64mib")
+    def profiles(self):
+        return self.tmp / "profiles"
 
+    def test_workers_under_sciagraph(self):
+        _, plain_statuses, _ = self.workers_run("plain", profiled=False)
+        launchers, statuses, tasks = self.workers_run("profiled", profiled=True)
+        self.assertEqual(statuses, plain_statuses, self.log("profiled-0"))
+        # One run directory per worker, named by the -o template.
+        host = socket.gethostname()
+        runs = sorted(self.profiles().iterdir())
+        self.assertEqual([run.name for run in runs],
+                         sorted(f"{host}-{pid}" for pid in launchers))
+        found = []
+        for run in runs:
+            with self.subTest(run=run.name):
+                summary = harness.load_summary(run)
+                # `dask worker` runs the nanny; the nanny spawned the worker.
+                nanny = self.check_profiled(summary, summary["root_pid"], run)
+                workers = [int(p["pid"]) for p in summary["processes"] if int(p["pid"]) in tasks]
+                self.assertEqual(len(workers), 1, summary["processes"])
+                entry = self.check_profiled(summary, workers[0], run)
+                self.assertEqual(entry["ppid"], nanny["pid"], entry)
+                self.assertIn(entry["ended"], ("exit", "exit 0", KILLED), entry)
+                self.check_block(summary, workers[0], "dask_client.py", 18, "# REMOTE_BLOCK",
+                                 REMOTE_FUNCTION, out=run)
+                found += workers
+        self.assertEqual(sorted(found), tasks)
+
+        # The workers' runs merged into one job view: both blocks, held at once, at its peak.
+        done = subprocess.run([sciagraph_bin(), "report", str(self.profiles())],
+                              capture_output=True, text=True, timeout=JOB_TIMEOUT_S,
+                              env=env_with())
+        self.assertEqual(done.returncode, 0, done.stderr)
+        summary = harness.load_summary(self.profiles())
+        self.assertEqual(summary["merged_runs"], 2, summary)
+        self.assertGreaterEqual(summary["job_peak_bytes"], 2 * BLOCK_BYTES, summary)
+        job = self.folded("job-peak.folded", out=self.profiles())
+        harness.assert_within(harness.value_in_function(job, REMOTE_FUNCTION, "dask_client.py"),
+                              2 * BLOCK_BYTES, harness.ATTRIBUTION_TOLERANCE,
+                              f"{REMOTE_FUNCTION} in the merged job-peak.folded\n"
+                              + harness.describe_folded(job))
 
 if __name__ == "__main__":
     harness.main()
