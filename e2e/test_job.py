@@ -25,6 +25,10 @@ class JobView(RunTestCase):
         harness.assert_peak_near(job_peak, 300 * MB, "job_peak_bytes")
         self.assertGreater(summary["job_peak_seconds"], 0)
         self.assertLess(summary["job_peak_seconds"], summary["wall_seconds"])
+        # The closing line names the job's peak beside the root's own.
+        closing = re.search(r"\(job: ([\d.]+) MiB over (\d+) processes\)", result.stderr_text)
+        self.assertIsNotNone(closing, result.describe())
+        harness.assert_within(float(closing.group(1)) * 2**20, job_peak, 0.001)
 
         folded = result.folded("job-peak.folded")
         parts = harness.by_process(folded)

@@ -202,8 +202,13 @@ void render(const fs::path& output, const RunOptions& options, const JobResult& 
     char times[96];
     std::snprintf(times, sizeof times, "wall %.2f s, CPU %.2f s", job.wall_seconds,
                   job.cpu_seconds);
-    const std::string peak = outcome.peak_bytes ? "peak memory " + human_bytes(*outcome.peak_bytes)
-                                                : std::string("peak memory unknown");
+    std::string peak = outcome.peak_bytes ? "peak memory " + human_bytes(*outcome.peak_bytes)
+                                          : std::string("peak memory unknown");
+    if (outcome.job_peak_bytes) {
+        // The root's own peak says little of a job whose workers hold the data.
+        peak += " (job: " + human_bytes(*outcome.job_peak_bytes) + " over " +
+                std::to_string(outcome.job_processes) + " processes)";
+    }
     log::info("{}, {}; report: {}", peak, times, (output / "index.html").string());
 }
 

@@ -42,6 +42,9 @@ struct Outcome {
     int exit_status = 0;  // for `sciagraph report`: 0, or a distinct non-zero status per failure
     // Filled for a run: the root process's figures, for the launcher's closing line.
     std::optional<unsigned long long> peak_bytes;
+    // ... and, for a job of several processes, the job's peak and how many processes made it.
+    std::optional<unsigned long long> job_peak_bytes;
+    size_t job_processes = 0;
     std::vector<std::string> warnings;  // e.g. "dump of pid 123 was truncated"
 };
 

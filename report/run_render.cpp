@@ -599,6 +599,10 @@ Outcome render_dumps(const fs::path& output_dir,
     for (const Loaded& l : loaded) {
         entries.push_back(l.entry);
     }
+    if (job.peak_bytes() && job.process_count() > 1) {
+        outcome.job_peak_bytes = static_cast<unsigned long long>(*job.peak_bytes());
+        outcome.job_processes = job.process_count();
+    }
     nlohmann::json summary = make_run_summary(facts, entries, outcome.peak_bytes, warnings);
     summary["job_peak_bytes"] = job.peak_bytes() ? nlohmann::json(*job.peak_bytes()) : nullptr;
     summary["job_peak_seconds"] =
