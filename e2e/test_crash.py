@@ -8,6 +8,8 @@ Checks, per case:
   - the process's peak_bytes in summary.json: at least the known allocation, at most that plus
     INTERPRETER_OVERHEAD_BYTES (as test_memory.py);
   - its memory-peak.folded: the bytes whose leaf-most Python frame is the known line, within 3%;
+    the same in job-peak.folded (the job died at its high, with no snapshot request after it:
+    the stacks are those the process died with);
   - its `ended` in summary.json: "exit 3", "killed while recording", or for the root, which the
     launcher saw die, "killed by signal 9 (SIGKILL) while recording".
 """
@@ -69,6 +71,7 @@ class CrashCase(RunTestCase):
         self.assertEqual(root.get("ended"), ended, root)
         folded = result.folded("memory-peak.folded")
         self.check_line(folded, name, line, marker, expected)
+        self.check_line(result.folded("job-peak.folded"), name, line, marker, expected)
         # The folded file is the live set at the peak: its total is the peak, give or take the
         # sampling estimate of the interpreter's own small allocations.
         assert_within(harness.total(folded), summary["peak_bytes"], 0.10,

@@ -19,6 +19,16 @@ namespace meta = sciagraph::dump::meta;
 
 constexpr uint32_t kUnmapped = ~0u;
 
+// How stale a killed process's record may be: its sampler refreshes it at each tick, every
+// 1/time_hz s while it samples time, every 10-80 ms otherwise (core/sampler/time_sampler.cpp).
+// Two ticks, and never under 200 ms, for a loaded machine's late ticks.
+int64_t record_staleness_ns(const Dump& dump)
+{
+    constexpr int64_t kAtLeastNs = 200'000'000;
+    const int64_t hz = dump.meta_integer(meta::kTimeHz).value_or(0);
+    return hz > 0 ? std::max(kAtLeastNs, 2'000'000'000 / hz) : kAtLeastNs;
+}
+
 // Wider than any sum of int64_t values a view adds up (the pedantic warning is for ISO C++).
 __extension__ typedef __int128 WideInt;
 
@@ -60,6 +70,7 @@ std::optional<JobPageFacts> read_job_page(const fs::path& raw_dir)
     f.high_monotonic_ns = page.high_monotonic_ns;
     f.generation = page.generation;
     f.request_monotonic_ns = page.request_monotonic_ns;
+    f.rising = page.rising != 0;
     f.processes = page.processes;
     if (page.page_size == sizeof(job::Page)) {
         f.host.assign(page.host, strnlen(page.host, sizeof page.host));
@@ -195,10 +206,21 @@ void JobView::add_process(const Dump& dump,
         return tree.child(parent, tree.intern(process_label));
     };
     const uint32_t peak_process = process_node(*peak_tree_);
-    if (page && page->generation > 0) {
+    const bool killed = dump.meta_value(meta::kEnded) == std::string(meta::kEndedKilled);
+    if (page && page->rising) {
+        // No request followed the job's last high: whatever ended normally after it took its
+        // part out of the total, a fall that would have made one. So no process freed anything
+        // since, and each one killed while alive at the high held then what it held when it
+        // died. One that ended before the high holds nothing of it. A record's end is its last
+        // refresh, up to a sampler tick before the process died.
+        if (killed && band.start_ns <= static_cast<int64_t>(page->high_monotonic_ns) &&
+            saturating_add(band.end_ns, record_staleness_ns(dump)) >=
+                static_cast<int64_t>(page->high_monotonic_ns)) {
+            add_stacks(dump, dump.job_live, *peak_tree_, peak_process, false);
+        }
+    } else if (page && page->generation > 0) {
         const auto answered =
             static_cast<uint64_t>(dump.meta_integer(meta::kJobGeneration).value_or(0));
-        const bool killed = dump.meta_value(meta::kEnded) == std::string(meta::kEndedKilled);
         if (answered == page->generation) {
             add_stacks(dump, dump.job_peak, *peak_tree_, peak_process, false);
         } else if (killed && answered < page->generation &&

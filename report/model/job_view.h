@@ -5,8 +5,10 @@
 // The job peak is the page's `high` (each process's exact total, less what a fork child
 // inherited, added up as they ran), at the page's `high_monotonic_ns`. The stacks at that peak
 // are the job-peak column of each process that answered the page's last snapshot request
-// (made within 1% of that high, see job_format.h). Without a page (a dump rendered alone, a run
-// of an older sciagraph) the peak comes from the processes' timelines and no job stacks exist.
+// (made within 1% of that high, see job_format.h). A job killed at its high (scancel, a time
+// limit, the OOM killer: no fall came after it, so no request) has them in its killed processes'
+// records, as each held them when it died. Without a page (a dump rendered alone, a run of an
+// older sciagraph) the peak comes from the processes' timelines and no job stacks exist.
 #pragma once
 
 #include "call_tree.h"
@@ -29,6 +31,9 @@ struct JobPageFacts {
     uint64_t high_monotonic_ns = 0;
     uint64_t generation = 0;
     uint64_t request_monotonic_ns = 0;
+    // The last high is 1% above the last request's and no fall followed it: no request was made
+    // for it (the job ended, or was killed, at its high).
+    bool rising = false;
     uint32_t processes = 0;
     std::string host;  // the machine the run ran on; empty when the page does not say
 };

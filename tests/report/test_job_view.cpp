@@ -122,6 +122,36 @@ TEST_CASE("job view: a process killed after the last request counts as it died",
           "python3 job.py [pid 20];main (job.py:20) 50000000\n");
 }
 
+TEST_CASE("job view: a job killed at its high has the stacks its killed processes died with",
+          "[report][job]")
+{
+    // The last request (generation 2, at 1.5 s) was for an early, small high; the job then rose
+    // to 200 MB at 3 s and was cancelled at 4 s with no fall in between: no request for it.
+    JobPageFacts killed_at_high = page(200 * kMB, 3 * kS, 2);
+    killed_at_high.request_monotonic_ns = kS + kS / 2;
+    killed_at_high.rising = true;
+    auto killed = [](long pid, int64_t bytes, int64_t start_ns, int64_t end_ns) {
+        Dump d = process(pid, 2, 2 * kMB, {{end_ns, bytes, bytes, start_ns}}, start_ns,
+                         "killed while recording");
+        d.job_live.push_back({1, static_cast<uint64_t>(bytes)});
+        return d;
+    };
+    JobView view(killed_at_high);
+    view.add_process(killed(40, 120 * kMB, kS, 4 * kS), 40, "");
+    // Its record's last refresh came a tick before the high, as it died right after it.
+    view.add_process(killed(41, 80 * kMB, kS, 3 * kS - 5'000'000), 41, "");
+    // Killed before the high (a worker terminated at 2 s): nothing of it at the high.
+    view.add_process(killed(42, 500 * kMB, kS, 2 * kS), 42, "");
+    // Ended normally before the high, having answered the old request: not at the high either.
+    view.add_process(process(43, 2, 900 * kMB, {{2 * kS, 0, 900 * kMB, kS}}, kS), 43, "");
+    view.finish();
+    REQUIRE(view.peak_bytes());
+    CHECK(*view.peak_bytes() == 200 * kMB);
+    CHECK(render_folded(view.peak_tree(), FoldedMetric::First) ==
+          "python3 job.py [pid 40];main (job.py:40) 120000000\n"
+          "python3 job.py [pid 41];main (job.py:41) 80000000\n");
+}
+
 TEST_CASE("job view: without a page the peak comes from the timelines", "[report][job]")
 {
     JobView view(std::nullopt);
