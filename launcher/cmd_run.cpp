@@ -12,6 +12,7 @@
 #include "report/read/live_process.h"
 #include "report/report.h"
 #include "sciagraph_version.h"
+#include "slurm_step.h"
 #include "spawn_job.h"
 
 #include <chrono>
@@ -265,7 +266,8 @@ int run_run(const RunOptions& options,
         // job ended is for a job that is gone, and must not cut the report short or change
         // sciagraph's exit status. The relay discards such signals when it is destroyed.
         SignalRelay relay;
-        const JobResult job = run_job(relay, program, options.command, job_env);
+        const JobResult job =
+            run_job(relay, program, options.command, job_env, slurm_signals_reach_job(env));
         render(output, options, job);
         return shell_status(job.end);
     } catch (const LaunchError& error) {

@@ -123,7 +123,8 @@ double seconds(const timeval& tv)
 JobResult run_job(const SignalRelay& relay,
                   const std::filesystem::path& program,
                   const std::vector<std::string>& argv,
-                  const std::vector<std::string>& env)
+                  const std::vector<std::string>& env,
+                  const SentToJobToo& sent_to_job_too)
 {
     const auto started = std::chrono::steady_clock::now();
     JobResult result;
@@ -152,10 +153,16 @@ JobResult run_job(const SignalRelay& relay,
             }
             continue;
         }
-        if (should_forward(info.si_code, info.si_pid, result.pid)) {
-            log::debug("passing signal {} from pid {} on to the job", signal, info.si_pid);
-            kill(result.pid, signal);
+        if (!should_forward(info.si_code, info.si_pid, result.pid)) {
+            continue;
         }
+        if (sent_to_job_too && sent_to_job_too(info.si_pid)) {
+            log::debug("signal {} from pid {} reached the job too: not passed on", signal,
+                       info.si_pid);
+            continue;
+        }
+        log::debug("passing signal {} from pid {} on to the job", signal, info.si_pid);
+        kill(result.pid, signal);
     }
 }
 

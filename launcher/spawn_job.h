@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -51,11 +52,16 @@ private:
     struct sigaction old_sigpipe_ {};
 };
 
+// Whether the process that sent sciagraph a signal sent it to the job too (a Slurm step's
+// slurmstepd, see slurm_step.h): then it is not passed on. Empty: never.
+using SentToJobToo = std::function<bool(pid_t sender)>;
+
 // Starts `program` with `argv` (argv[0] included) and `env`, same cwd and file descriptors;
 // throws LaunchError 127/126 when exec fails. Then relays signals until the job ends.
 JobResult run_job(const SignalRelay& relay,
                   const std::filesystem::path& program,
                   const std::vector<std::string>& argv,
-                  const std::vector<std::string>& env);
+                  const std::vector<std::string>& env,
+                  const SentToJobToo& sent_to_job_too = {});
 
 }  // namespace sciagraph::launcher
