@@ -20,6 +20,8 @@ packages=(
     # e2e.dask: Dask's distributed (a job on a local cluster of worker processes, `dask worker`
     # under sciagraph); Debian 12's is for /usr/bin/python3 only
     python3-distributed
+    # e2e profiles srun and sbatch tasks on a one-node Slurm cluster it starts (test_slurm.py)
+    slurm-wlm munge
     # static checks
     clang-tidy clang-format
 )
