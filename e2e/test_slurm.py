@@ -37,7 +37,7 @@ STATE_DIR = Path(tempfile.gettempdir()) / (
 # `<short command> [pid N]`, the process frame below the host frame in job-peak.folded.
 PROCESS_FRAME = re.compile(r"^(?P<command>.+) \[pid (?P<pid>\d+)\]$")
 TASK = "slurm_task.py"
-TASK_LINE = 34  # the line whose bytearray each task holds at the peak
+TASK_LINE = 36  # the line whose bytearray each task holds at the peak
 SIZES = (120, 80)  # MB held by task 0 and task 1 together
 STEP_TIMEOUT_S = 60
 
@@ -243,7 +243,7 @@ class Sbatch(SlurmCase):
         self.check_job_view(runs, summary)
 
 
-class Scancel(SlurmCase):
+class StoppedStep(SlurmCase):
     def start_step(self, mode, template=None, stop=None):
         """Runs a two-task step until both tasks hold their data, then stops it: scancel, or
         `stop(srun)`. Returns srun's status, stdout and stderr."""
@@ -304,18 +304,29 @@ class Scancel(SlurmCase):
         self.check_job_view(runs, summary)
         self.assertEqual(processes_naming(str(self.tmp)), [])
 
-    def test_cancel_signals_the_job_once(self):
-        """A job handling SIGTERM (to save its state, say) gets scancel's once, as without
-        sciagraph: slurmstepd signals every process of the step, the job included, so sciagraph
-        must not pass its own copy on."""
-        plain = self.start_step("count-term")
-        profiled = self.start_step("count-term", template=self.tmp / "runs" / "{env:SLURM_PROCID}")
+    def check_signalled_once(self, name, stop=None):
+        """The tasks handle signal `name`; the step is stopped by scancel or `stop`. Each task
+        must see it once, with sciagraph as without: slurmstepd signals every process of the
+        step, the job included, so sciagraph must not pass its own copy on."""
+        plain = self.start_step(f"count:{name}", stop=stop)
+        profiled = self.start_step(f"count:{name}", stop=stop,
+                                   template=self.tmp / "runs" / "{env:SLURM_PROCID}")
         self.assertEqual([line for line in sorted(plain[1].splitlines()) if "got" in line],
-                         ["task 0 got SIGTERM 1 times", "task 1 got SIGTERM 1 times"], plain)
+                         [f"task 0 got SIG{name} 1 times", f"task 1 got SIG{name} 1 times"],
+                         plain)
         self.assertEqual(sorted(profiled[1].splitlines()), sorted(plain[1].splitlines()),
                          profiled[2])
         self.assertEqual(profiled[0], plain[0], profiled[2])
         self.assertEqual(processes_naming(str(self.tmp)), [])
+
+    def test_cancel_signals_the_job_once(self):
+        """A job handling SIGTERM (to save its state, say) gets scancel's once."""
+        self.check_signalled_once("TERM")
+
+    def test_srun_passes_sigusr1_on_once(self):
+        """SIGUSR1 to srun goes to every process of the step (a job may requeue itself on it):
+        the job gets it once."""
+        self.check_signalled_once("USR1", stop=lambda srun: srun.send_signal(signal.SIGUSR1))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 // launcher/slurm_step.h — the signals of a Slurm step that reach the job without sciagraph.
 //
-// slurmstepd sends scancel's signals, a time limit's, srun's (Ctrl-C, --signal) to every process
-// of the step at once: its proctrack container (a cgroup, the process tree, the process group).
+// slurmstepd sends scancel's signals, a time limit's and those srun passes on (SIGUSR1) to every
+// process of the step at once: its proctrack container (a cgroup, the process tree, the process
+// group).
 // When sciagraph is a task, or runs inside one, the job is one of those processes and has the
 // signal already; passing sciagraph's copy on would deliver it twice, and a job that handles
 // SIGTERM (to save a checkpoint, say) or SIGUSR1 (to requeue itself) would act twice.

@@ -6,8 +6,8 @@ step ($SLURM_STEP_NUM_TASKS, else $SLURM_NTASKS) has made its own: the tasks hol
 the same time. Then, by MODE:
   exit:N      (default exit:0) frees, says so and exits with N;
   hold        holds until a signal ends it (at most 60 s), as a job cancelled mid-way;
-  count-term  as hold, but counts SIGTERMs: one second after the first it says how many came
-              and exits with that count."""
+  count:SIG   as hold, but counts the signal SIG (TERM, USR1...) in a handler: one second
+              after the first it says how many came and exits with that count."""
 import os
 import signal
 import sys
@@ -28,9 +28,11 @@ def main():
     size = int(sys.argv[1].split(",")[rank])
     ready_dir = sys.argv[2]
     mode = sys.argv[3] if len(sys.argv) > 3 else "exit:0"
-    terms = []
-    if mode == "count-term":
-        signal.signal(signal.SIGTERM, lambda signum, frame: terms.append(time.monotonic()))
+    caught = []
+    counted = mode.split(":")[1] if mode.startswith("count:") else None
+    if counted:
+        signal.signal(signal.Signals["SIG" + counted],
+                      lambda signum, frame: caught.append(time.monotonic()))
     block = bytearray(size * MB)  # SLURM_TASK_HOLDS
     with open(os.path.join(ready_dir, f"ready-{rank}"), "w"):
         pass
@@ -39,12 +41,12 @@ def main():
     while not all(os.path.exists(p) for p in others) and time.monotonic() < deadline:
         time.sleep(0.02)
     print(f"task {rank} holds {size} MB", flush=True)
-    if mode in ("hold", "count-term"):
+    if mode == "hold" or counted:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not (terms and time.monotonic() - terms[0] > 1):
+        while time.monotonic() < deadline and not (caught and time.monotonic() - caught[0] > 1):
             time.sleep(0.01)
-        print(f"task {rank} got SIGTERM {len(terms)} times", flush=True)
-        sys.exit(len(terms))
+        print(f"task {rank} got SIG{counted} {len(caught)} times", flush=True)
+        sys.exit(len(caught))
     time.sleep(0.3)
     del block
     time.sleep(0.1)
