@@ -11,13 +11,14 @@
 # (a munged already serving /run/munge is neither used nor stopped), ports that nothing else
 # listens on, state, spool, logs and pid files in DIR. `start` again on a running cluster does
 # nothing; `stop` always cleans up, also after a failed or half-done start, and ends only
-# processes this cluster started: the daemons by their saved pids, then any process left whose
-# environment names this SLURM_CONF (slurmstepd and the tasks of a step that did not end).
+# processes of this cluster: the daemons by their saved pids, then any process left whose
+# environment names this SLURM_CONF (slurmstepd, the tasks of a step that did not end, an srun
+# still waiting for them).
 #
 # Needs root and Debian's `slurm-wlm munge` (scripts/install-deps.sh). `start` says in one line
 # why not and exits 77 where the machine cannot run the daemons (not root, packages or the munge
 # key missing), 1 when they were started but the node never became idle (the logs in DIR say
-# why). Measured on a 2-core VM: the node is idle 1.1-1.6 s after start.
+# why). Measured on a 2-core VM: the node is idle 1.5-2.0 s after start.
 set -u
 
 readonly START_TIMEOUT_S=30
@@ -133,8 +134,10 @@ start_daemon() {  # start_daemon NAME: NAME -D in its own session, its pid saved
 }
 
 last_words() {  # the last error a daemon logged, for the one line `start` prints
-    grep -h -i -E "error|fatal" "$state"/*.log "$state"/*.out "$state"/munge/*.log 2>/dev/null |
-        tail -n1
+    local said
+    said=$(grep -h -i -E "error|fatal" "$state"/*.log "$state"/*.out "$state"/munge/*.log \
+        "$state"/munge/*.out 2>/dev/null | tail -n1)
+    echo "${said:-no error logged; see $state}"
 }
 
 start() {
@@ -167,7 +170,7 @@ start() {
             local why
             why=$(last_words)
             stop >/dev/null 2>&1
-            die "the node did not become idle (state '${state_now:-none}'): ${why:-see $state/*.log}"
+            die "the node did not become idle (state '${state_now:-none}'): $why"
         fi
         sleep 0.05
     done
@@ -189,18 +192,20 @@ stop_pid() {  # stop_pid NAME: TERM the saved daemon, KILL it after 10 s
 }
 
 left_behind() {
-    # This cluster's slurmstepd (started by its slurmd, whose environment it keeps) and the
-    # processes of its jobs: an environment that names this SLURM_CONF, and a job id or the
-    # name slurmstepd. A shell that merely exported SLURM_CONF to use the cluster is not one.
+    # This cluster's slurmstepd (started by its slurmd, whose environment it keeps), the
+    # processes of its jobs and its clients still waiting on it (an srun whose step's daemons
+    # are gone waits forever): an environment that names this SLURM_CONF, and a job id or the
+    # name of one of those. A shell that merely exported SLURM_CONF to use the cluster is not.
     local environ pid
-    for environ in $(grep -l -s -z -x -F "SLURM_CONF=$state/slurm.conf" /proc/[0-9]*/environ); do
+    grep -l -s -z -x -F "SLURM_CONF=$state/slurm.conf" /proc/[0-9]*/environ |
+    while read -r environ; do
         pid=${environ#/proc/}
         pid=${pid%/environ}
         [ "$pid" = $$ ] && continue
-        if grep -q -s -z '^SLURM_JOB_ID=' "$environ" ||
-            [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = slurmstepd ]; then
-            echo "$pid"
-        fi
+        case "$(cat "/proc/$pid/comm" 2>/dev/null)" in
+        slurmstepd | srun | sbatch | salloc) echo "$pid" ;;
+        *) grep -q -s -z '^SLURM_JOB_ID=' "$environ" && echo "$pid" ;;
+        esac
     done
 }
 
@@ -218,13 +223,13 @@ stop() {
     stop_pid slurmctld
     stop_pid munged
     # A step whose slurmstepd outlived slurmd, or tasks it did not reap.
-    local pids
-    pids=$(left_behind)
-    if [ -n "$pids" ]; then
-        kill -TERM $pids 2>/dev/null
+    local pids=()
+    mapfile -t pids < <(left_behind)
+    if [ ${#pids[@]} -gt 0 ]; then
+        kill -TERM "${pids[@]}" 2>/dev/null
         sleep 1
-        pids=$(left_behind)
-        [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+        mapfile -t pids < <(left_behind)
+        [ ${#pids[@]} -gt 0 ] && kill -KILL "${pids[@]}" 2>/dev/null
     fi
     echo "slurm.sh: stopped the cluster of $state"
     return 0
