@@ -110,9 +110,9 @@ TEST_CASE("call_tree: totals equal the sum of the stacks for any input", "[repor
                 continue;
             }
             for (size_t i = 0; i < frames.size(); ++i) {
-                text += (i ? ";" : "") + std::string("f") + std::to_string(frames[i]);
+                text.append(i ? ";f" : "f").append(std::to_string(frames[i]));
             }
-            text += " " + std::to_string(value) + "\n";
+            text.append(1, ' ').append(std::to_string(value)).append(1, '\n');
             sum += static_cast<uint64_t>(value);
         }
         RC_PRE(sum > 0);

@@ -152,7 +152,11 @@ TEST_CASE("invert_tree: stopping at narrow nodes draws what the full inversion d
     for (int s = 0; s < 3000; ++s) {
         std::vector<std::string> frames(1 + next(12));
         for (std::string& f : frames) {
-            f = "f" + std::to_string(next(9)) + " (m.py:" + std::to_string(1 + next(3)) + ")";
+            f = std::string(1, 'f')
+                    .append(std::to_string(next(9)))
+                    .append(" (m.py:")
+                    .append(std::to_string(1 + next(3)))
+                    .append(1, ')');
         }
         stacks.emplace_back(frames, 1 + next(1000) * next(1000), next(50));
     }
