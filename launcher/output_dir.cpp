@@ -34,13 +34,18 @@ struct Fd {
 
 }  // namespace
 
-fs::path default_output_dir(std::time_t now, pid_t pid)
+std::string local_time_stamp(std::time_t now)
 {
     std::tm local{};
     localtime_r(&now, &local);
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &local);
-    return fs::path("sciagraph-result") / (std::string(stamp) + "-" + std::to_string(pid));
+    return stamp;
+}
+
+fs::path default_output_dir(std::time_t now, pid_t pid)
+{
+    return fs::path("sciagraph-result") / (local_time_stamp(now) + "-" + std::to_string(pid));
 }
 
 void prepare_output_dir(const fs::path& dir)

@@ -11,6 +11,10 @@
 
 namespace sciagraph::launcher {
 
+// "YYYYmmdd-HHMMSS", local time: how a run's directory names its start (the default name, the
+// `{time}` of an output template).
+std::string local_time_stamp(std::time_t now);
+
 // "sciagraph-result/<YYYYmmdd-HHMMSS>-<pid>" (local time), relative to the current directory.
 std::filesystem::path default_output_dir(std::time_t now, pid_t pid);
 

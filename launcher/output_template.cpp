@@ -2,6 +2,7 @@
 #include "output_template.h"
 
 #include "exit_codes.h"
+#include "output_dir.h"
 
 #include <climits>
 
@@ -21,15 +22,6 @@ std::string braced(std::string_view name)
     std::string out;
     out.reserve(name.size() + 2);
     return out.append(1, '{').append(name).append(1, '}');
-}
-
-std::string local_stamp(std::time_t now)
-{
-    std::tm local{};
-    localtime_r(&now, &local);
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &local);
-    return stamp;
 }
 
 // A value fills one place in a path: it may hold slashes ({env:HOME}), but no `..` level, which
@@ -56,7 +48,7 @@ std::string value_of(std::string_view text, std::string_view name, const Templat
         return std::to_string(values.pid);
     }
     if (name == "time") {
-        return local_stamp(values.time);
+        return local_time_stamp(values.time);
     }
     if (name.substr(0, 4) == "env:") {
         const std::string variable(name.substr(4));
