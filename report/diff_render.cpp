@@ -4,6 +4,7 @@
 #include "diff.h"
 #include "diff_input.h"
 #include "diff_json.h"
+#include "errors.h"
 #include "html.h"
 #include "mapped_file.h"
 #include "report/report.h"
@@ -22,15 +23,6 @@ namespace fs = std::filesystem;
 
 // Rows of the table of largest changes, per graph.
 constexpr size_t kChangeRows = 200;
-
-Outcome failure(ExitStatus status, std::string message)
-{
-    Outcome o;
-    o.exit_status = static_cast<int>(status);
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    o.error = std::move(message);
-    return o;
-}
 
 struct Pair {
     GraphKind kind;

@@ -2,6 +2,9 @@
 // reach `sciagraph report`; every failure becomes one line and a distinct exit status.
 #pragma once
 
+#include "report/report.h"
+
+#include <algorithm>
 #include <string>
 
 namespace sciagraph::report {
@@ -22,5 +25,16 @@ struct Error {
     ExitStatus status = ExitStatus::Ok;
     std::string message;  // one line
 };
+
+// The Outcome of a failed render: its status, and `message` as one line whatever it carried.
+inline Outcome failure(ExitStatus status, std::string message)
+{
+    Outcome o;
+    o.ok = false;
+    o.exit_status = static_cast<int>(status);
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    o.error = std::move(message);
+    return o;
+}
 
 }  // namespace sciagraph::report

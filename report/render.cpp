@@ -1,6 +1,7 @@
 // report/render.cpp — the API of report.h: what the input is, and failures turned into
 // Outcomes (nothing thrown past this file).
 #include "core/dump_format.h"
+#include "errors.h"
 #include "folded_reader.h"
 #include "mapped_file.h"
 #include "profile_list.h"
@@ -23,17 +24,6 @@ namespace sciagraph::report {
 namespace {
 
 namespace fs = std::filesystem;
-
-Outcome failure(ExitStatus status, std::string message)
-{
-    Outcome o;
-    o.ok = false;
-    o.exit_status = static_cast<int>(status);
-    // One line, whatever the message carried.
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    o.error = std::move(message);
-    return o;
-}
 
 Outcome render_folded_file(const std::shared_ptr<MappedFile>& file,
                            const fs::path& input,

@@ -2,6 +2,7 @@
 #include "run_merge.h"
 
 #include "core/dump_format.h"
+#include "errors.h"
 #include "job_view.h"
 #include "mapped_file.h"
 #include "pprof.h"
@@ -152,22 +153,14 @@ nlohmann::json make_summary(const std::vector<MergedRun>& runs,
     return s;
 }
 
-Outcome fail(ExitStatus status, std::string message)
-{
-    Outcome o;
-    o.exit_status = static_cast<int>(status);
-    o.error = std::move(message);
-    return o;
-}
-
 Outcome
 render(const std::vector<fs::path>& dirs, const fs::path& output_dir, const RenderOptions& options)
 {
     std::error_code ec;
     fs::create_directories(output_dir, ec);
     if (ec) {
-        return fail(ExitStatus::CannotWrite,
-                    "cannot create " + output_dir.string() + ": " + ec.message());
+        return failure(ExitStatus::CannotWrite,
+                       "cannot create " + output_dir.string() + ": " + ec.message());
     }
     std::vector<MergedRun> runs(dirs.size());
     std::vector<std::string> warnings;
@@ -232,8 +225,8 @@ render(const std::vector<fs::path>& dirs, const fs::path& output_dir, const Rend
         }
     }
     if (processes == 0) {
-        return fail(ExitStatus::Corrupt,
-                    "no readable profile in " + std::to_string(runs.size()) + " run directories");
+        return failure(ExitStatus::Corrupt, "no readable profile in " +
+                                                std::to_string(runs.size()) + " run directories");
     }
     job.finish();
 
@@ -262,7 +255,7 @@ render(const std::vector<fs::path>& dirs, const fs::path& output_dir, const Rend
     Error error;
     if (!write_job_files(output_dir, job, options, peak_sources ? &*peak_sources : nullptr,
                          time_sources ? &*time_sources : nullptr, pprof, error)) {
-        return fail(error.status, error.message);
+        return failure(error.status, error.message);
     }
 
     int64_t own_peaks = 0;
@@ -321,14 +314,14 @@ render(const std::vector<fs::path>& dirs, const fs::path& output_dir, const Rend
         RenderOptions html_only = options;
         html_only.formats = {Format::Html};
         if (!write_profile_files(output_dir, files, html_only, error)) {
-            return fail(error.status, error.message);
+            return failure(error.status, error.message);
         }
     }
     const nlohmann::json summary = make_summary(runs, hosts, job, processes, warnings);
     if (!write_file(output_dir / "summary.json",
                     summary.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
                     error)) {
-        return fail(error.status, error.message);
+        return failure(error.status, error.message);
     }
     Outcome outcome;
     outcome.ok = true;
@@ -374,7 +367,7 @@ Outcome render_runs(const std::vector<fs::path>& runs,
     try {
         return render(runs, output_dir, options);
     } catch (const std::exception& e) {
-        return fail(ExitStatus::Corrupt, std::string("report failed: ") + e.what());
+        return failure(ExitStatus::Corrupt, std::string("report failed: ") + e.what());
     }
 }
 
