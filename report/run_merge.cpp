@@ -168,7 +168,7 @@ render(const std::vector<fs::path>& dirs, const fs::path& output_dir, const Rend
     JobView job = JobView::merged();
     size_t processes = 0;
     std::optional<SourceContext> sources_context;
-    PprofInput rates;  // the sampling rates, for job.pb.gz
+    PprofInput rates;  // the sampling rates (and the trees), for job.pb.gz
     for (size_t i = 0; i < dirs.size(); ++i) {
         MergedRun& run = runs[i];
         run.dir = dirs[i];
@@ -236,17 +236,9 @@ render(const std::vector<fs::path>& dirs, const fs::path& output_dir, const Rend
         peak_sources.emplace(job.peak_tree(), source_files, *sources_context);
         time_sources.emplace(job.time_tree(), source_files, *sources_context);
     }
-    PprofInput pprof;
-    pprof.memory = &job.peak_tree();
-    pprof.time = &job.time_tree();
-    pprof.memory_interval_bytes = rates.memory_interval_bytes;
-    pprof.time_hz = rates.time_hz;
-    pprof.time_nanos = job.origin_ns();  // merged: on the wall clock
-    int64_t end = job.origin_ns();
-    for (const JobBand& b : job.bands()) {
-        end = std::max(end, b.end_ns);
-    }
-    pprof.duration_nanos = end - job.origin_ns();
+    rates.memory = &job.peak_tree();
+    rates.time = &job.time_tree();
+    PprofInput pprof = job_pprof_input(job, rates, SCIAGRAPH_VERSION);
     pprof.comments = {"sciagraph " + std::string(SCIAGRAPH_VERSION),
                       std::to_string(runs.size()) + " runs on " + std::to_string(hosts.size()) +
                           (hosts.size() == 1 ? " host" : " hosts") +

@@ -299,8 +299,8 @@ void add_job_view(const JobView& job, ProfileFiles& files, const RenderOptions& 
                             "colour: orange = running on CPU, blue = waiting", true});
 }
 
-// job.pb.gz (needs the job page): the job peak and every process's time, with what the root
-// recorded and at its sampling rates (`root`: the root's profile.pb.gz), from the job's start.
+}  // namespace
+
 PprofInput job_pprof_input(const JobView& job, const PprofInput& root, const std::string& version)
 {
     PprofInput in;
@@ -308,7 +308,9 @@ PprofInput job_pprof_input(const JobView& job, const PprofInput& root, const std
     in.time = root.time ? &job.time_tree() : nullptr;
     in.memory_interval_bytes = root.memory_interval_bytes;
     in.time_hz = root.time_hz;
-    if (job.page() && job.page()->start_realtime_ns > 0) {
+    if (job.is_merged()) {
+        in.time_nanos = job.origin_ns();  // a merged view's axis is the wall clock
+    } else if (job.page() && job.page()->start_realtime_ns > 0) {
         in.time_nanos = static_cast<int64_t>(job.page()->start_realtime_ns);
     }
     int64_t end = job.origin_ns();
@@ -323,8 +325,6 @@ PprofInput job_pprof_input(const JobView& job, const PprofInput& root, const std
     }
     return in;
 }
-
-}  // namespace
 
 // The job's own files in the root's directory (design.md): job-peak.folded and .svg, the
 // timeline, and the job's time; with --format pprof also job.pb.gz (`pprof`).

@@ -30,6 +30,10 @@ DumpResult read_profile(std::filesystem::path& path);
 // What a process's frames' file names mean when its lines of code are read (source_lines.h).
 SourceContext source_context(const Dump& dump, const std::filesystem::path& path);
 
+// job.pb.gz of a job view: the trees `root` has (its profile.pb.gz, or in a merged view any
+// process's), at its sampling rates, from the job's start (on the wall clock) to its last end.
+PprofInput job_pprof_input(const JobView& job, const PprofInput& root, const std::string& version);
+
 // The job view's own files in `dir` (design.md): job-peak.folded and .svg, job-time-cpu.folded,
 // job-time-wait.folded, job-time.svg, memory-timeline.svg and (`pprof`) job.pb.gz, as `options`
 // asks.
