@@ -284,11 +284,13 @@ void JobView::finish()
     WideInt sum = 0;
     WideInt best = -1;
     int64_t best_at = 0;
+    total_.clear();
     for (size_t i = 0; i < events.size();) {
         const int64_t t = events[i].first;
         for (; i < events.size() && events[i].first == t; ++i) {
             sum += events[i].second;
         }
+        total_.push_back({t, static_cast<int64_t>(std::clamp<WideInt>(sum, 0, INT64_MAX))});
         if (sum > best) {
             best = sum;
             best_at = t;

@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sciagraph::report {
@@ -119,6 +120,8 @@ public:
     // Every process's time (metric 0: CPU µs, metric 1: waiting µs).
     const CallTree& time_tree() const { return *time_tree_; }
     const std::vector<JobBand>& bands() const { return bands_; }
+    // The job's total over time, the bands added up: each (time, bytes) holds until the next.
+    const std::vector<std::pair<int64_t, int64_t>>& total() const { return total_; }
     int64_t origin_ns() const { return origin_ns_; }
 
 private:
@@ -135,6 +138,7 @@ private:
     std::unique_ptr<CallTree> peak_tree_;
     std::unique_ptr<CallTree> time_tree_;
     std::vector<JobBand> bands_;
+    std::vector<std::pair<int64_t, int64_t>> total_;
     int64_t origin_ns_ = 0;
     std::optional<int64_t> peak_bytes_;
     std::optional<double> peak_seconds_;

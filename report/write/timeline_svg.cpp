@@ -83,33 +83,23 @@ std::string render_timeline_svg(const JobView& view, const std::string& link_pre
         int64_t from, to, bytes;
     };
     std::vector<std::vector<Step>> steps(bands.size());
-    std::vector<std::pair<int64_t, int64_t>> events;  // (time, change of the job's total)
     for (size_t i = 0; i < bands.size(); ++i) {
         for_each_step(bands[i], [&](int64_t from, int64_t to, int64_t bytes) {
             steps[i].push_back({from, to, bytes});
-            events.emplace_back(from, bytes);
-            events.emplace_back(to, -bytes);
         });
     }
-    // Per column, the instant its total is highest: the job's total holds from each event time
-    // to the next, over the columns that span covers.
-    std::sort(events.begin(), events.end());
+    // Per column, the instant its total is highest: the job's total holds from each of its
+    // times to the next, over the columns that span covers.
+    const auto& total = view.total();
     std::vector<double> top(kColumns, 0);
     std::vector<int64_t> at(kColumns, 0);
     std::vector<bool> has(kColumns, false);
-    double sum = 0;
-    for (size_t e = 0; e < events.size();) {
-        const int64_t t = events[e].first;
-        for (; e < events.size() && events[e].first == t; ++e) {
-            sum += static_cast<double>(events[e].second);
-        }
-        if (e == events.size()) {
-            break;
-        }
-        const int64_t next = events[e].first;
-        for (size_t k = column_of(t + 1); k <= column_of(next); ++k) {
+    for (size_t e = 0; e + 1 < total.size(); ++e) {
+        const auto [t, bytes] = total[e];
+        const double sum = static_cast<double>(bytes);
+        for (size_t k = column_of(t + 1); k <= column_of(total[e + 1].first); ++k) {
             if (!has[k] || sum > top[k]) {
-                top[k] = std::max(sum, 0.0);
+                top[k] = sum;
                 at[k] = t;
                 has[k] = true;
             }
