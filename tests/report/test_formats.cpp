@@ -6,6 +6,7 @@
 #include "folded_writer.h"
 #include "html.h"
 #include "json_out.h"
+#include "sample_trees.h"
 #include "speedscope.h"
 #include "svg.h"
 
@@ -16,6 +17,7 @@
 #include <set>
 
 using namespace sciagraph::report;
+using sciagraph::report::testing::sample_trees;
 
 namespace {
 
@@ -25,17 +27,6 @@ std::unique_ptr<CallTree> tree_of(const std::string& folded)
     FoldedResult r = parse_folded(*text, text);
     REQUIRE(r.tree);
     return std::move(r.tree);
-}
-
-DumpTrees sample_trees()
-{
-    const auto bytes = testing::sample_dump().bytes();
-    const DumpResult r = parse_dump(bytes.data(), bytes.size());
-    REQUIRE(r.dump);
-    Error error;
-    auto trees = build_trees(*r.dump, error);
-    REQUIRE(trees);
-    return std::move(*trees);
 }
 
 size_t count(const std::string& text, const std::string& what)

@@ -8,6 +8,7 @@
 #include "folded_writer.h"
 #include "pprof.h"
 #include "report/report.h"
+#include "sample_trees.h"
 #include "tests/temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -22,6 +23,7 @@
 #include <zlib.h>
 
 using namespace sciagraph::report;
+using sciagraph::report::testing::sample_trees;
 namespace fs = std::filesystem;
 
 namespace {
@@ -340,17 +342,6 @@ std::string gunzip(const std::string& data)
     REQUIRE(status == Z_STREAM_END);
     CHECK(z.avail_in == 0);
     return out;
-}
-
-DumpTrees sample_trees()
-{
-    const auto bytes = testing::sample_dump().bytes();
-    const DumpResult r = parse_dump(bytes.data(), bytes.size());
-    REQUIRE(r.dump);
-    Error error;
-    auto trees = build_trees(*r.dump, error);
-    REQUIRE(trees);
-    return std::move(*trees);
 }
 
 std::unique_ptr<CallTree> tree_of(const std::string& folded)
