@@ -229,12 +229,13 @@ Outcome render_paths(const std::vector<fs::path>& inputs,
         for (const fs::path& input : inputs) {
             std::error_code ec;
             if (!fs::is_directory(input, ec)) {
-                return failure(
-                    fs::exists(input, ec) ? ExitStatus::Mismatch : ExitStatus::MissingInput,
-                    input.string() + (fs::exists(input, ec)
-                                          ? ": several inputs are merged as runs: each must be a "
-                                            "run directory or a folder of them"
-                                          : ": no such file or directory"));
+                if (!fs::exists(input, ec)) {
+                    return failure(ExitStatus::MissingInput,
+                                   input.string() + ": no such file or directory");
+                }
+                return failure(ExitStatus::Mismatch,
+                               input.string() + ": several inputs are merged as runs: each must "
+                                                "be a run directory or a folder of them");
             }
             const auto found = find_run_dirs(input);
             if (found.empty()) {
